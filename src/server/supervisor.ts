@@ -1,0 +1,242 @@
+/**
+ * The supervisor isolate: owns the ZeroMQ sockets (Condure's "zhttpsocket" role), starts one
+ * worker isolate per `--workers`, routes handler packets to the worker that owns each session
+ * id, replaces workers that die, and shuts everything down on SIGINT/SIGTERM.
+ *
+ * @module
+ */
+
+import type { Config } from "../cli/config.ts";
+import { Logger } from "../log.ts";
+import { deriveStreamEndpoints, StreamSockets, ZmqContext } from "../zmq/mod.ts";
+import { peekIds, splitAddress, ZhttpParseError } from "../zhttp/mod.ts";
+import { BatchWriter, PacketRoute, readBatch } from "./batch.ts";
+import type { FromWorker, ToWorker } from "./messages.ts";
+
+/** How long shutdown waits for workers to hand over their cancels. */
+export const SHUTDOWN_BUDGET_MS = 10_000;
+
+const appLog = new Logger("condure");
+const zLog = new Logger("condure::app");
+const serverLog = new Logger("condure::server");
+
+interface WorkerSlot {
+  index: number;
+  worker: Worker;
+  out: BatchWriter;
+  stopped: boolean;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Parses the worker index at the start of an id (`"3-12-af"` → 3), or -1. */
+export function workerOfId(id: Uint8Array): number {
+  let n = 0;
+  let i = 0;
+  for (; i < id.length && i < 5; i++) {
+    const c = id[i]!;
+    if (c === 45) break; // '-'
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return i > 0 && i < id.length && id[i] === 45 ? n : -1;
+}
+
+/**
+ * Runs the server until a shutdown signal; resolves with the process exit code.
+ *
+ * @example
+ * ```ts ignore
+ * const code = await runServer(config);
+ * Deno.exit(code);
+ * ```
+ */
+export async function runServer(config: Config): Promise<number> {
+  appLog.info("starting...");
+  const instanceId = new TextEncoder().encode(config.id);
+  const hasStream = config.listen.some((l) => l.mode === "stream");
+  using ctx = new ZmqContext();
+  const slots: WorkerSlot[] = [];
+  let flushScheduled = false;
+
+  const flushWorkers = () => {
+    flushScheduled = false;
+    for (const s of slots) {
+      const batch = s.out.take();
+      if (batch !== null) post(s, { type: "packets", batch }, [batch.buffer]);
+    }
+  };
+  const queueFor = (index: number, payload: Uint8Array) => {
+    const s = slots[index];
+    if (s === undefined) return;
+    s.out.add(PacketRoute.Stream, payload);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      queueMicrotask(flushWorkers);
+    }
+  };
+
+  const onStreamFrame = (frame: Uint8Array) => {
+    const split = splitAddress(frame);
+    if (split === null) {
+      serverLog.warn("unable to determine packet address");
+      return;
+    }
+    if (!equalBytes(split.address, instanceId)) {
+      serverLog.warn("packet not for us");
+      return;
+    }
+    if (slots.length === 1) {
+      queueFor(0, split.payload);
+      return;
+    }
+    let ids: Uint8Array[];
+    try {
+      ids = peekIds(split.payload);
+    } catch (e) {
+      if (e instanceof ZhttpParseError) {
+        serverLog.warn(`unable to determine packet id(s): ${e.message}`);
+        return;
+      }
+      throw e;
+    }
+    let mask = 0;
+    for (const id of ids) {
+      const w = workerOfId(id);
+      if (w >= 0 && w < slots.length && w < 31) mask |= 1 << w;
+    }
+    for (let w = 0; mask !== 0; w++, mask >>>= 1) {
+      if (mask & 1) queueFor(w, split.payload);
+    }
+  };
+
+  let stream: StreamSockets | null = null;
+  if (hasStream) {
+    for (const spec of config.zclientStream) {
+      const ep = deriveStreamEndpoints(spec);
+      zLog.info(
+        `zhttp client ${config.zclientConnect ? "connect" : "bind"} ${ep.out} ${ep.outStream} ${ep.in}`,
+      );
+    }
+    const hwm = Math.max(Math.floor((config.reqMaxconn + config.streamMaxconn) / 20), 1);
+    stream = new StreamSockets(ctx, {
+      specs: config.zclientStream,
+      connect: config.zclientConnect,
+      instanceId: config.id,
+      ipcFileMode: config.ipcFileMode,
+      sndHwm: hwm,
+      rcvHwm: hwm,
+      onMessage: onStreamFrame,
+    });
+  }
+
+  const onWorkerPackets = (batch: Uint8Array) => {
+    readBatch(batch, (route, identity, payload) => {
+      if (route === PacketRoute.Push) stream?.sendRequest(payload);
+      else if (route === PacketRoute.Router) stream?.sendTo(identity, payload);
+    });
+  };
+
+  // ---- workers ----
+  let ready = 0;
+  let fatal: string | null = null;
+  let readyResolve: () => void = () => {};
+  const allReady = new Promise<void>((r) => (readyResolve = r));
+  let listening: string[] = [];
+  let shuttingDown = false;
+  let stoppedCount = 0;
+  let stoppedResolve: () => void = () => {};
+  const allStopped = new Promise<void>((r) => (stoppedResolve = r));
+
+  function post(s: WorkerSlot, msg: ToWorker, transfer: Transferable[] = []): void {
+    s.worker.postMessage(msg, transfer);
+  }
+
+  function spawn(index: number): WorkerSlot {
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    const slot: WorkerSlot = { index, worker, out: new BatchWriter(), stopped: false };
+    worker.onmessage = (e: MessageEvent<FromWorker>) => {
+      const msg = e.data;
+      switch (msg.type) {
+        case "packets":
+          onWorkerPackets(msg.batch);
+          break;
+        case "ready":
+          listening = msg.listening;
+          if (++ready === config.workers) readyResolve();
+          break;
+        case "fatal":
+          fatal ??= msg.message;
+          readyResolve();
+          break;
+        case "stopped":
+          slot.stopped = true;
+          if (++stoppedCount === slots.length) stoppedResolve();
+          break;
+      }
+    };
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      appLog.error(`worker ${index} failed: ${e.message}`);
+      worker.terminate();
+      if (shuttingDown) {
+        if (!slot.stopped) {
+          slot.stopped = true;
+          if (++stoppedCount === slots.length) stoppedResolve();
+        }
+        return;
+      }
+      const replacement = spawn(index);
+      slots[index] = replacement;
+      post(replacement, { type: "init", config, index });
+    };
+    return slot;
+  }
+
+  for (let i = 0; i < config.workers; i++) slots.push(spawn(i));
+  for (const s of slots) post(s, { type: "init", config, index: s.index });
+  await allReady;
+
+  const terminateAll = async () => {
+    for (const s of slots) s.worker.terminate();
+    await stream?.close();
+  };
+
+  if (fatal !== null) {
+    appLog.error(fatal);
+    await terminateAll();
+    return 1;
+  }
+  for (const l of listening) serverLog.info(`listening on ${l}`);
+  appLog.info("started");
+
+  // ---- shutdown ----
+  const signal = await new Promise<string>((resolve) => {
+    const handlers: Array<[Deno.Signal, () => void]> = [];
+    for (const sig of ["SIGINT", "SIGTERM", "SIGQUIT"] as Deno.Signal[]) {
+      const h = () => {
+        for (const [s, f] of handlers) Deno.removeSignalListener(s, f);
+        resolve(sig);
+      };
+      handlers.push([sig, h]);
+      Deno.addSignalListener(sig, h);
+    }
+  });
+  appLog.debug(`received ${signal}`);
+  appLog.info("stopping...");
+  shuttingDown = true;
+  for (const s of slots) post(s, { type: "stop" });
+  let timer: number | undefined;
+  await Promise.race([
+    allStopped,
+    new Promise<void>((r) => (timer = setTimeout(r, SHUTDOWN_BUDGET_MS))),
+  ]);
+  clearTimeout(timer);
+  await terminateAll();
+  appLog.info("stopped");
+  return 0;
+}

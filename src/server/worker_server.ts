@@ -1,0 +1,288 @@
+/**
+ * One worker: its listeners, its connection slots and id counter, the sessions it owns and the
+ * timers that drive them. Packets to and from ZeroMQ travel as batches through a
+ * {@linkcode WorkerLink}, so the same class runs inside a worker isolate or in tests.
+ *
+ * @module
+ */
+
+import type { Config, ListenSpec } from "../cli/config.ts";
+import { Logger } from "../log.ts";
+import type { PacketSink, SessionHost } from "../session/host.ts";
+import { batchPackets } from "../session/keep_alive.ts";
+import { StreamHttpConnection } from "../session/stream_http.ts";
+import { type InboundPacket, parsePacket, ZhttpParseError } from "../zhttp/mod.ts";
+import { BatchWriter, PacketRoute, readBatch } from "./batch.ts";
+import { ClientConnection } from "./client_conn.ts";
+
+/** ZHTTP session timeout (`ZHTTP_SESSION_TIMEOUT`). */
+export const SESSION_TIMEOUT_MS = 60_000;
+/** How often timers are checked. */
+export const TICK_MS = 1_000;
+
+/** Where a worker's outgoing packet batches go. */
+export interface WorkerLink {
+  /** Sends one packed batch (see `batch.ts`) toward the ZeroMQ sockets. */
+  sendBatch(batch: Uint8Array): void;
+}
+
+const DECODER = new TextDecoder();
+
+/** Describes a listen address the way Condure logs it. */
+export function describeListen(spec: ListenSpec): string {
+  const a = spec.address;
+  if (a.kind === "unix") return `"${a.path}" (pathname)`;
+  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+}
+
+/**
+ * The connections of one worker.
+ *
+ * @example
+ * ```ts ignore
+ * const server = new WorkerServer(config, 0, { sendBatch: (b) => postMessage(b) });
+ * await server.listen();
+ * ```
+ */
+export class WorkerServer implements SessionHost {
+  readonly instanceId: Uint8Array;
+  readonly bufferSize: number;
+  readonly streamTimeoutMs: number;
+  readonly sessionTimeoutMs = SESSION_TIMEOUT_MS;
+  readonly logger = new Logger("condure::connection");
+  readonly #serverLog = new Logger("condure::server");
+  readonly #config: Config;
+  readonly #index: number;
+  readonly #link: WorkerLink;
+  readonly #out = new BatchWriter();
+  #flushScheduled = false;
+  #counter = 0;
+  readonly #sessions = new Map<string, PacketSink>();
+  readonly #conns = new Set<StreamHttpConnection>();
+  readonly #freeSlots: number[] = [];
+  #nextSlot = 0;
+  readonly #streamMax: number;
+  #slotWaiters: Array<() => void> = [];
+  readonly #listeners: Deno.Listener[] = [];
+  #tick: number | undefined;
+  #stopping = false;
+
+  /** Creates worker `index` of `config`; packets go out through `link`. */
+  constructor(config: Config, index: number, link: WorkerLink) {
+    this.#config = config;
+    this.#index = index;
+    this.#link = link;
+    this.instanceId = new TextEncoder().encode(config.id);
+    this.bufferSize = config.bufferSize;
+    this.streamTimeoutMs = config.streamTimeoutSecs * 1000;
+    this.#streamMax = Math.max(1, Math.floor(config.streamMaxconn / config.workers));
+  }
+
+  /** Number of open client connections. */
+  get connectionCount(): number {
+    return this.#conns.size;
+  }
+
+  /** Binds every listen port this worker serves; returns their descriptions. */
+  listen(): string[] {
+    const out: string[] = [];
+    for (const spec of this.#config.listen) {
+      const a = spec.address;
+      if (a.kind === "unix" && this.#index !== 0) continue; // one accepter per unix socket
+      let listener: Deno.Listener;
+      if (a.kind === "unix") {
+        try {
+          Deno.removeSync(a.path);
+        } catch {
+          // not there
+        }
+        listener = Deno.listen({ transport: "unix", path: a.path });
+        if (a.mode !== undefined) Deno.chmodSync(a.path, a.mode);
+      } else {
+        listener = Deno.listen({
+          transport: "tcp",
+          hostname: a.hostname,
+          port: a.port,
+          reusePort: this.#config.workers > 1,
+        });
+      }
+      this.#listeners.push(listener);
+      out.push(describeListen(spec));
+      void this.#acceptLoop(listener, spec);
+    }
+    this.#tick = setInterval(() => this.#onTick(), TICK_MS);
+    return out;
+  }
+
+  async #acceptLoop(listener: Deno.Listener, spec: ListenSpec): Promise<void> {
+    const secure = spec.tls;
+    while (!this.#stopping) {
+      if (this.#conns.size >= this.#streamMax) {
+        await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+        continue;
+      }
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (e) {
+        if (this.#stopping || e instanceof Deno.errors.BadResource) return;
+        this.#serverLog.error(`accept error: ${e instanceof Error ? e.message : String(e)}`);
+        continue;
+      }
+      this.#startConnection(conn, secure);
+    }
+  }
+
+  #startConnection(conn: Deno.Conn, secure: boolean): void {
+    const addr = conn.remoteAddr;
+    let peer = {};
+    if (addr.transport === "tcp") {
+      try {
+        (conn as Deno.TcpConn).setNoDelay(true);
+        (conn as Deno.TcpConn).setKeepAlive(true);
+      } catch {
+        // connection already gone
+      }
+      peer = { address: addr.hostname, port: addr.port };
+    }
+    const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
+    let session: StreamHttpConnection | null = null;
+    const io = new ClientConnection(conn, () => {
+      if (session !== null) this.#conns.delete(session);
+      this.#freeSlots.push(slot);
+      const waiter = this.#slotWaiters.shift();
+      if (waiter) waiter();
+    });
+    session = new StreamHttpConnection(this, io, { slot, secure, peer });
+    io.attach(session);
+    this.#conns.add(session);
+    if (this.logger.debugEnabled) {
+      this.#serverLog.debug(
+        `worker ${this.#index}: stream conn starting ${slot} ${this.#conns.size}/${this.#streamMax}`,
+      );
+    }
+    session.start();
+  }
+
+  // ---- SessionHost ----
+
+  nextId(slot: number): string {
+    const id = `${this.#index}-${slot}-${this.#counter.toString(16)}`;
+    this.#counter = (this.#counter + 1) >>> 0;
+    return id;
+  }
+
+  register(id: string, session: PacketSink): void {
+    this.#sessions.set(id, session);
+  }
+
+  unregister(id: string): void {
+    this.#sessions.delete(id);
+  }
+
+  sendPush(payload: Uint8Array): void {
+    this.#out.add(PacketRoute.Push, payload);
+    this.#scheduleFlush();
+  }
+
+  sendTo(address: Uint8Array, payload: Uint8Array): void {
+    this.#out.add(PacketRoute.Router, payload, address);
+    this.#scheduleFlush();
+  }
+
+  now(): number {
+    return performance.now();
+  }
+
+  // ---- inbound ----
+
+  /** Handles a batch of packets from the hub. */
+  receiveBatch(batch: Uint8Array): void {
+    readBatch(batch, (route, _identity, payload) => {
+      if (route === PacketRoute.Stream) this.#onStreamPacket(payload);
+    });
+  }
+
+  #onStreamPacket(payload: Uint8Array): void {
+    let p: InboundPacket;
+    try {
+      p = parsePacket(payload);
+    } catch (e) {
+      if (e instanceof ZhttpParseError) {
+        this.#serverLog.warn(`zhttp parse error: ${e.message}`);
+        return;
+      }
+      throw e;
+    }
+    let delivered = 0;
+    for (const { id, seq } of p.ids) {
+      const session = this.#sessions.get(DECODER.decode(id));
+      if (session === undefined) continue;
+      delivered++;
+      session.onPacket(p, seq);
+    }
+    if (delivered === 0 && this.#serverLog.debugEnabled) {
+      this.#serverLog.debug(`worker ${this.#index}: queued zmq message for 0 conns`);
+    }
+  }
+
+  // ---- timers ----
+
+  #onTick(): void {
+    const now = this.now();
+    const due: Array<[Uint8Array, PacketSink]> = [];
+    for (const conn of this.#conns) {
+      conn.onTick(now);
+      if (conn.closed) continue;
+      const addr = conn.keepAliveAddress(now);
+      if (addr !== null) due.push([addr, conn]);
+    }
+    if (due.length > 0) {
+      for (const [addr, payload] of batchPackets(this.instanceId, "keep-alive", due)) {
+        this.sendTo(addr, payload);
+      }
+    }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  /** Sends whatever packets are waiting. */
+  flush(): void {
+    this.#flushScheduled = false;
+    const batch = this.#out.take();
+    if (batch !== null) this.#link.sendBatch(batch);
+  }
+
+  /**
+   * Stops accepting, sends batched cancels for every session whose handler is known, and
+   * closes every connection.
+   */
+  stop(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    for (const l of this.#listeners) {
+      try {
+        l.close();
+      } catch {
+        // already closed
+      }
+    }
+    for (const w of this.#slotWaiters) w();
+    this.#slotWaiters = [];
+    if (this.#tick !== undefined) clearInterval(this.#tick);
+    const cancels: Array<[Uint8Array, StreamHttpConnection]> = [];
+    for (const conn of this.#conns) {
+      const addr = conn.cancelAddress();
+      if (addr !== null) cancels.push([addr, conn]);
+    }
+    for (const [addr, payload] of batchPackets(this.instanceId, "cancel", cancels)) {
+      this.sendTo(addr, payload);
+    }
+    for (const conn of [...this.#conns]) conn.abort();
+    this.flush();
+  }
+}
