@@ -38,15 +38,21 @@ export function denoVersionSupported(version: string): boolean {
 async function main(): Promise<number> {
   if (!denoVersionSupported(Deno.version.deno)) {
     console.error(
-      `condure: Deno ${MIN_DENO.join(".")} or newer is required (this is ${Deno.version.deno}); ` +
+      `condure: Deno ${
+        MIN_DENO.join(".")
+      } or newer is required (this is ${Deno.version.deno}); ` +
         "run it with `npx -y deno@2 task start` or upgrade Deno",
     );
     return 1;
   }
   const result = parseCommandLine(Deno.args);
   if (result.kind === "exit") {
-    if (result.stdout) await Deno.stdout.write(new TextEncoder().encode(result.stdout));
-    if (result.stderr) await Deno.stderr.write(new TextEncoder().encode(result.stderr));
+    if (result.stdout) {
+      await Deno.stdout.write(new TextEncoder().encode(result.stdout));
+    }
+    if (result.stderr) {
+      await Deno.stderr.write(new TextEncoder().encode(result.stderr));
+    }
     return result.code;
   }
   const config = result.config;

@@ -67,8 +67,14 @@ export class BatchWriter {
   }
 
   /** Appends one packet. `identity` is only meaningful for {@linkcode PacketRoute.Router}. */
-  add(route: PacketRoute, payload: Uint8Array, identity: Uint8Array = EMPTY): void {
-    if (identity.length > 0xffff) throw new RangeError("Cannot batch packet: identity too long");
+  add(
+    route: PacketRoute,
+    payload: Uint8Array,
+    identity: Uint8Array = EMPTY,
+  ): void {
+    if (identity.length > 0xffff) {
+      throw new RangeError("Cannot batch packet: identity too long");
+    }
     this.#reserve(7 + identity.length + payload.length);
     const v = this.#view;
     let p = this.#len;
@@ -107,7 +113,11 @@ export class BatchWriter {
  */
 export function readBatch(
   batch: Uint8Array,
-  onPacket: (route: PacketRoute, identity: Uint8Array, payload: Uint8Array) => void,
+  onPacket: (
+    route: PacketRoute,
+    identity: Uint8Array,
+    payload: Uint8Array,
+  ) => void,
 ): void {
   const v = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   let p = 0;
@@ -119,7 +129,9 @@ export function readBatch(
     p += idLen;
     const len = v.getUint32(p);
     p += 4;
-    if (p + len > batch.length) throw new RangeError("Cannot read batch: truncated record");
+    if (p + len > batch.length) {
+      throw new RangeError("Cannot read batch: truncated record");
+    }
     onPacket(route, identity, batch.subarray(p, p + len));
     p += len;
   }

@@ -6,9 +6,13 @@
  * @module
  */
 
-import type { Config } from "../cli/config.ts";
+import { type Config, startupError } from "../cli/mod.ts";
 import { Logger } from "../log.ts";
-import { deriveStreamEndpoints, StreamSockets, ZmqContext } from "../zmq/mod.ts";
+import {
+  deriveStreamEndpoints,
+  StreamSockets,
+  ZmqContext,
+} from "../zmq/mod.ts";
 import { peekIds, splitAddress, ZhttpParseError } from "../zhttp/mod.ts";
 import { BatchWriter, PacketRoute, readBatch } from "./batch.ts";
 import type { FromWorker, ToWorker } from "./messages.ts";
@@ -57,6 +61,11 @@ export function workerOfId(id: Uint8Array): number {
  */
 export async function runServer(config: Config): Promise<number> {
   appLog.info("starting...");
+  const startup = startupError(config);
+  if (startup !== null) {
+    appLog.error(startup);
+    return 1;
+  }
   const instanceId = new TextEncoder().encode(config.id);
   const hasStream = config.listen.some((l) => l.mode === "stream");
   using ctx = new ZmqContext();
@@ -119,10 +128,15 @@ export async function runServer(config: Config): Promise<number> {
     for (const spec of config.zclientStream) {
       const ep = deriveStreamEndpoints(spec);
       zLog.info(
-        `zhttp client ${config.zclientConnect ? "connect" : "bind"} ${ep.out} ${ep.outStream} ${ep.in}`,
+        `zhttp client ${
+          config.zclientConnect ? "connect" : "bind"
+        } ${ep.out} ${ep.outStream} ${ep.in}`,
       );
     }
-    const hwm = Math.max(Math.floor((config.reqMaxconn + config.streamMaxconn) / 20), 1);
+    const hwm = Math.max(
+      Math.floor((config.reqMaxconn + config.streamMaxconn) / 20),
+      1,
+    );
     stream = new StreamSockets(ctx, {
       specs: config.zclientStream,
       connect: config.zclientConnect,
@@ -152,13 +166,24 @@ export async function runServer(config: Config): Promise<number> {
   let stoppedResolve: () => void = () => {};
   const allStopped = new Promise<void>((r) => (stoppedResolve = r));
 
-  function post(s: WorkerSlot, msg: ToWorker, transfer: Transferable[] = []): void {
+  function post(
+    s: WorkerSlot,
+    msg: ToWorker,
+    transfer: Transferable[] = [],
+  ): void {
     s.worker.postMessage(msg, transfer);
   }
 
   function spawn(index: number): WorkerSlot {
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
-    const slot: WorkerSlot = { index, worker, out: new BatchWriter(), stopped: false };
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+      type: "module",
+    });
+    const slot: WorkerSlot = {
+      index,
+      worker,
+      out: new BatchWriter(),
+      stopped: false,
+    };
     worker.onmessage = (e: MessageEvent<FromWorker>) => {
       const msg = e.data;
       switch (msg.type) {

@@ -32,7 +32,10 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       try {
         post({ type: "ready", listening: server.listen() });
       } catch (err) {
-        post({ type: "fatal", message: err instanceof Error ? err.message : String(err) });
+        post({
+          type: "fatal",
+          message: err instanceof Error ? err.message : String(err),
+        });
       }
       break;
     }

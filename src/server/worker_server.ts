@@ -11,7 +11,11 @@ import { Logger } from "../log.ts";
 import type { PacketSink, SessionHost } from "../session/host.ts";
 import { batchPackets } from "../session/keep_alive.ts";
 import { StreamHttpConnection } from "../session/stream_http.ts";
-import { type InboundPacket, parsePacket, ZhttpParseError } from "../zhttp/mod.ts";
+import {
+  type InboundPacket,
+  parsePacket,
+  ZhttpParseError,
+} from "../zhttp/mod.ts";
 import { BatchWriter, PacketRoute, readBatch } from "./batch.ts";
 import { ClientConnection } from "./client_conn.ts";
 
@@ -32,7 +36,9 @@ const DECODER = new TextDecoder();
 export function describeListen(spec: ListenSpec): string {
   const a = spec.address;
   if (a.kind === "unix") return `"${a.path}" (pathname)`;
-  return a.hostname.includes(":") ? `[${a.hostname}]:${a.port}` : `${a.hostname}:${a.port}`;
+  return a.hostname.includes(":")
+    ? `[${a.hostname}]:${a.port}`
+    : `${a.hostname}:${a.port}`;
 }
 
 /**
@@ -75,7 +81,10 @@ export class WorkerServer implements SessionHost {
     this.instanceId = new TextEncoder().encode(config.id);
     this.bufferSize = config.bufferSize;
     this.streamTimeoutMs = config.streamTimeoutSecs * 1000;
-    this.#streamMax = Math.max(1, Math.floor(config.streamMaxconn / config.workers));
+    this.#streamMax = Math.max(
+      1,
+      Math.floor(config.streamMaxconn / config.workers),
+    );
   }
 
   /** Number of open client connections. */
@@ -126,7 +135,9 @@ export class WorkerServer implements SessionHost {
         conn = await listener.accept();
       } catch (e) {
         if (this.#stopping || e instanceof Deno.errors.BadResource) return;
-        this.#serverLog.error(`accept error: ${e instanceof Error ? e.message : String(e)}`);
+        this.#serverLog.error(
+          `accept error: ${e instanceof Error ? e.message : String(e)}`,
+        );
         continue;
       }
       this.#startConnection(conn, secure);
@@ -222,7 +233,9 @@ export class WorkerServer implements SessionHost {
       session.onPacket(p, seq);
     }
     if (delivered === 0 && this.#serverLog.debugEnabled) {
-      this.#serverLog.debug(`worker ${this.#index}: queued zmq message for 0 conns`);
+      this.#serverLog.debug(
+        `worker ${this.#index}: queued zmq message for 0 conns`,
+      );
     }
   }
 
@@ -238,7 +251,13 @@ export class WorkerServer implements SessionHost {
       if (addr !== null) due.push([addr, conn]);
     }
     if (due.length > 0) {
-      for (const [addr, payload] of batchPackets(this.instanceId, "keep-alive", due)) {
+      for (
+        const [addr, payload] of batchPackets(
+          this.instanceId,
+          "keep-alive",
+          due,
+        )
+      ) {
         this.sendTo(addr, payload);
       }
     }
@@ -279,7 +298,9 @@ export class WorkerServer implements SessionHost {
       const addr = conn.cancelAddress();
       if (addr !== null) cancels.push([addr, conn]);
     }
-    for (const [addr, payload] of batchPackets(this.instanceId, "cancel", cancels)) {
+    for (
+      const [addr, payload] of batchPackets(this.instanceId, "cancel", cancels)
+    ) {
       this.sendTo(addr, payload);
     }
     for (const conn of [...this.#conns]) conn.abort();

@@ -73,7 +73,10 @@ export interface SessionHost {
 /** Something that takes ZHTTP packets addressed to one session id. */
 export interface PacketSink {
   /** Delivers a parsed packet; `seq` is this id's sequence number in the packet, if any. */
-  onPacket(packet: import("../zhttp/mod.ts").InboundPacket, seq: number | undefined): void;
+  onPacket(
+    packet: import("../zhttp/mod.ts").InboundPacket,
+    seq: number | undefined,
+  ): void;
   /** Whether keep-alives are due, and for which handler: returns the address or null. */
   keepAliveAddress(now: number): Uint8Array | null;
   /** Consumes one outbound sequence number for a batched packet and returns it. */

@@ -42,7 +42,10 @@ export function batchPackets(
   type: "keep-alive" | "cancel",
   members: Iterable<readonly [address: Uint8Array, member: BatchMember]>,
 ): Array<[address: Uint8Array, payload: Uint8Array]> {
-  const groups = new Map<string, { address: Uint8Array; members: BatchMember[] }>();
+  const groups = new Map<
+    string,
+    { address: Uint8Array; members: BatchMember[] }
+  >();
   for (const [address, member] of members) {
     const key = String.fromCharCode(...address);
     let g = groups.get(key);

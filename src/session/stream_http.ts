@@ -23,8 +23,14 @@ import {
   type RequestHead,
   type ResponseBody,
   statusCodeHasNoBody,
+  URI_SIZE_MAX,
 } from "../http1/mod.ts";
-import { encodePacket, FROM_MAX, type Header, type InboundPacket } from "../zhttp/mod.ts";
+import {
+  encodePacket,
+  FROM_MAX,
+  type Header,
+  type InboundPacket,
+} from "../zhttp/mod.ts";
 import type { ClientIo, PacketSink, SessionHost } from "./host.ts";
 import { KEEP_ALIVE_INTERVAL_MS } from "./keep_alive.ts";
 
@@ -202,8 +208,12 @@ export class StreamHttpConnection implements PacketSink {
 
   /** The handler address keep-alives go to, if one is due now. */
   keepAliveAddress(now: number): Uint8Array | null {
-    if (this.#addr === null || this.#phase === "closed" || this.#phase === "head") return null;
-    if (this.#phase === "handoff-flush" || this.#phase === "handoff-wait") return null;
+    if (
+      this.#addr === null || this.#phase === "closed" || this.#phase === "head"
+    ) return null;
+    if (this.#phase === "handoff-flush" || this.#phase === "handoff-wait") {
+      return null;
+    }
     if (now < this.#keepAliveDue) return null;
     this.#keepAliveDue = now + KEEP_ALIVE_INTERVAL_MS;
     return this.#addr;
@@ -285,7 +295,9 @@ export class StreamHttpConnection implements PacketSink {
       this.#close(true, false);
       return;
     }
-    if (this.#bodyPending && !this.#continueSent && this.#head?.expectContinue) {
+    if (
+      this.#bodyPending && !this.#continueSent && this.#head?.expectContinue
+    ) {
       this.#continueSent = true;
       this.#write(CONTINUE, 0);
     }
@@ -328,10 +340,14 @@ export class StreamHttpConnection implements PacketSink {
     if (this.#phase === "active" && this.#bodyPending) this.#forwardBody();
     if (this.#phase === "closed") return;
     // Read while there is room: body bytes wanted, or to notice a vanished client.
-    const wantBody = this.#phase === "active" && this.#bodyPending && this.#reqCredits > 0;
+    const wantBody = this.#phase === "active" && this.#bodyPending &&
+      this.#reqCredits > 0;
     const room = this.#end - this.#start < this.#buf.length;
-    const paused = this.#phase === "handoff-flush" || this.#phase === "handoff-wait";
-    this.#setReading(!this.#clientEof && !paused && (wantBody || (room && !this.#bodyPending)));
+    const paused = this.#phase === "handoff-flush" ||
+      this.#phase === "handoff-wait";
+    this.#setReading(
+      !this.#clientEof && !paused && (wantBody || (room && !this.#bodyPending)),
+    );
   }
 
   #readHead(): void {
@@ -341,7 +357,9 @@ export class StreamHttpConnection implements PacketSink {
       head = parseRequestHead(data, { maxHeadSize: this.#buf.length });
     } catch (e) {
       if (e instanceof HttpError) {
-        this.#host.logger.debug(`conn ${this.#id}: process error: ${e.message}`);
+        this.#host.logger.debug(
+          `conn ${this.#id}: process error: ${e.message}`,
+        );
         this.#rejectRequest(e.status, e.message);
         return;
       }
@@ -366,10 +384,17 @@ export class StreamHttpConnection implements PacketSink {
     this.#bodyPending = head.bodyKind !== "none";
     this.#bodyRemaining = head.bodyKind === "length" ? head.contentLength : 0;
     if (head.bodyKind === "chunked") this.#chunked = new ChunkedDecoder();
-    const more = head.bodyKind === "chunked" || (head.bodyKind === "length" && head.contentLength > 0);
+    const more = head.bodyKind === "chunked" ||
+      (head.bodyKind === "length" && head.contentLength > 0);
     const uri = this.#uri(head);
+    if (uri.length > URI_SIZE_MAX) {
+      this.#rejectRequest(414, "Request URI too long.");
+      return;
+    }
     if (this.#host.logger.debugEnabled) {
-      this.#host.logger.debug(`conn ${this.#id}: request: ${head.method} ${uri}`);
+      this.#host.logger.debug(
+        `conn ${this.#id}: request: ${head.method} ${uri}`,
+      );
     }
     const peer = this.#opts.peer;
     const payload = encodePacket({
@@ -382,7 +407,9 @@ export class StreamHttpConnection implements PacketSink {
       credits: this.#host.bufferSize,
       ...(more ? { more: true } : {}),
       stream: true,
-      ...(peer.address !== undefined ? { peerAddress: peer.address, peerPort: peer.port ?? 0 } : {}),
+      ...(peer.address !== undefined
+        ? { peerAddress: peer.address, peerPort: peer.port ?? 0 }
+        : {}),
     });
     this.#outSeq = 1;
     this.#phase = "wait";
@@ -405,12 +432,18 @@ export class StreamHttpConnection implements PacketSink {
   #forwardBody(): void {
     const addr = this.#addr;
     if (addr === null) return;
-    while (this.#bodyPending && this.#reqCredits > 0 && this.#phase === "active") {
+    while (
+      this.#bodyPending && this.#reqCredits > 0 && this.#phase === "active"
+    ) {
       const max = Math.min(this.#reqCredits, this.#host.bufferSize);
       let chunk: Uint8Array;
       let done: boolean;
       if (this.#chunked === null) {
-        const avail = Math.min(this.#end - this.#start, this.#bodyRemaining, max);
+        const avail = Math.min(
+          this.#end - this.#start,
+          this.#bodyRemaining,
+          max,
+        );
         if (avail === 0 && this.#bodyRemaining > 0) return;
         chunk = this.#buf.subarray(this.#start, this.#start + avail);
         this.#start += avail;
@@ -419,10 +452,15 @@ export class StreamHttpConnection implements PacketSink {
       } else {
         let r;
         try {
-          r = this.#chunked.decode(this.#buf.subarray(this.#start, this.#end), max);
+          r = this.#chunked.decode(
+            this.#buf.subarray(this.#start, this.#end),
+            max,
+          );
         } catch (e) {
           if (e instanceof HttpError) {
-            this.#host.logger.debug(`conn ${this.#id}: process error: ${e.message}`);
+            this.#host.logger.debug(
+              `conn ${this.#id}: process error: ${e.message}`,
+            );
             this.#close(true, false);
             return;
           }
@@ -438,7 +476,11 @@ export class StreamHttpConnection implements PacketSink {
       }
       this.#reqCredits -= chunk.length;
       if (done) this.#bodyPending = false;
-      this.#send({ type: "data", body: chunk, ...(done ? {} : { more: true }) });
+      this.#send({
+        type: "data",
+        body: chunk,
+        ...(done ? {} : { more: true }),
+      });
     }
   }
 
@@ -448,7 +490,9 @@ export class StreamHttpConnection implements PacketSink {
     if (this.#respDone) return; // data after the end of the response: ignored
     const body = p.body;
     if (body.length > this.#handlerRoom) {
-      this.#host.logger.debug(`conn ${this.#id}: process error: received too much data from handler`);
+      this.#host.logger.debug(
+        `conn ${this.#id}: process error: received too much data from handler`,
+      );
       this.#close(true, false);
       return;
     }
@@ -471,12 +515,16 @@ export class StreamHttpConnection implements PacketSink {
     const code = p.code ?? 0;
     const headers: readonly Header[] = p.headers ?? [];
     let contentLength: number | undefined;
-    const cl = statusCodeHasNoBody(code) ? undefined : findHeader(headers, "content-length");
+    const cl = statusCodeHasNoBody(code)
+      ? undefined
+      : findHeader(headers, "content-length");
     if (cl !== undefined) {
       try {
         contentLength = parseContentLength(cl);
       } catch {
-        this.#host.logger.debug(`conn ${this.#id}: process error: invalid content-length`);
+        this.#host.logger.debug(
+          `conn ${this.#id}: process error: invalid content-length`,
+        );
         this.#close(true, false);
         return;
       }
@@ -492,23 +540,42 @@ export class StreamHttpConnection implements PacketSink {
     this.#respBody = body;
     this.#respRemaining = body.kind === "length" ? body.length : 0;
     this.#respDiscard = body.kind === "none" || head.method === "HEAD";
-    const headBytes = encodeResponseHead({
-      versionMinor: head.versionMinor,
-      code,
-      reason: p.reason ?? "",
-      headers,
-      persistent: this.#persistent,
-      body,
-    });
-    if (headBytes.length + (this.#respDiscard ? 0 : p.body.length) > this.#host.bufferSize) {
-      this.#host.logger.debug(`conn ${this.#id}: process error: response head too large`);
+    let headBytes: Uint8Array;
+    try {
+      headBytes = encodeResponseHead({
+        versionMinor: head.versionMinor,
+        code,
+        reason: p.reason ?? "",
+        headers,
+        persistent: this.#persistent,
+        body,
+      });
+    } catch (e) {
+      // a header name or value that cannot be written (CR/LF, not a token): session error
+      this.#host.logger.debug(
+        `conn ${this.#id}: process error: ${(e as Error).message}`,
+      );
+      this.#close(true, false);
+      return;
+    }
+    if (
+      headBytes.length + (this.#respDiscard ? 0 : p.body.length) >
+        this.#host.bufferSize
+    ) {
+      this.#host.logger.debug(
+        `conn ${this.#id}: process error: response head too large`,
+      );
       this.#close(true, false);
       return;
     }
     this.#writeBody(p.body, !p.more, headBytes);
   }
 
-  #writeBody(body: Uint8Array, last: boolean, prefix: Uint8Array = EMPTY): void {
+  #writeBody(
+    body: Uint8Array,
+    last: boolean,
+    prefix: Uint8Array = EMPTY,
+  ): void {
     const kind = this.#respBody.kind;
     let payload = body;
     if (kind === "length" && payload.length > this.#respRemaining) {
@@ -582,7 +649,9 @@ export class StreamHttpConnection implements PacketSink {
   }
 
   #badMessage(detail: string): void {
-    this.#host.logger.debug(`conn ${this.#id}: process error: BadMessage (${detail})`);
+    this.#host.logger.debug(
+      `conn ${this.#id}: process error: BadMessage (${detail})`,
+    );
     this.#close(false, false);
   }
 

@@ -2,8 +2,16 @@
 // a client connection whose writes complete only when the test says so.
 
 import { Logger } from "../../src/log.ts";
-import type { ClientIo, PacketSink, SessionHost } from "../../src/session/host.ts";
-import { decode, type TnetMap, type TnetValue } from "../../src/tnetstring/mod.ts";
+import type {
+  ClientIo,
+  PacketSink,
+  SessionHost,
+} from "../../src/session/host.ts";
+import {
+  decode,
+  type TnetMap,
+  type TnetValue,
+} from "../../src/tnetstring/mod.ts";
 import type { InboundPacket } from "../../src/zhttp/mod.ts";
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

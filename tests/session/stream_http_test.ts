@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { StreamHttpConnection } from "../../src/session/stream_http.ts";
-import { enc, FakeHost, FakeIo, packet, type Flushable } from "./_fakes.ts";
+import { enc, FakeHost, FakeIo, type Flushable, packet } from "./_fakes.ts";
 
 interface Rig {
   host: FakeHost;
@@ -44,7 +44,9 @@ function rig(options: { bufferSize?: number } = {}): Rig {
 
 Deno.test("StreamHttpConnection sends a request packet with Condure's fields for a GET", () => {
   const r = rig();
-  r.send("GET /p?x=1 HTTP/1.1\r\nHost: a:81\r\nX-Foo: Bar\r\nx-foo: baz\r\n\r\n");
+  r.send(
+    "GET /p?x=1 HTTP/1.1\r\nHost: a:81\r\nX-Foo: Bar\r\nx-foo: baz\r\n\r\n",
+  );
   assert.equal(r.host.pushed.length, 1);
   assert.deepEqual(r.host.pushed[0], {
     from: "condure",
@@ -97,9 +99,14 @@ Deno.test("StreamHttpConnection streams a chunked response and returns credits a
     "HTTP/1.1 200 OK\r\nConnection: Transfer-Encoding\r\nTransfer-Encoding: chunked\r\n\r\n5\r\npart1\r\n",
   );
   r.io.flush();
-  assert.deepEqual(r.host.routed.map((x) => [x.to, x.packet.type, x.packet.credits, x.packet.seq]), [
-    ["h1", "credit", 5, 1],
-  ]);
+  assert.deepEqual(
+    r.host.routed.map((
+      x,
+    ) => [x.to, x.packet.type, x.packet.credits, x.packet.seq]),
+    [
+      ["h1", "credit", 5, 1],
+    ],
+  );
   r.reply({ body: enc("xy"), more: true }, 1);
   r.io.flush();
   r.reply({}, 2);
@@ -120,7 +127,14 @@ Deno.test("StreamHttpConnection forwards a request body under credits, with 100 
   assert.equal(r.io.take(), "HTTP/1.1 100 Continue\r\n\r\n");
   r.send("0123456789abcdefghij");
   assert.deepEqual(r.host.routed.map((x) => x.packet), [
-    { from: "condure", id: "0-0-0", seq: 1, ext: { multi: true }, body: "01234", more: true },
+    {
+      from: "condure",
+      id: "0-0-0",
+      seq: 1,
+      ext: { multi: true },
+      body: "01234",
+      more: true,
+    },
   ]);
   r.reply({ type: "credit", credits: 100 }, 1);
   assert.deepEqual(r.host.routed[1]!.packet, {
@@ -174,7 +188,10 @@ Deno.test("StreamHttpConnection sends cancel when the client leaves mid-response
 Deno.test("StreamHttpConnection cancels when the handler overruns its credits", () => {
   const r = rig({ bufferSize: 100 });
   r.send("GET / HTTP/1.1\r\n\r\n");
-  r.reply({ code: 200, reason: "OK", body: enc("a".repeat(10)), more: true }, 0);
+  r.reply(
+    { code: 200, reason: "OK", body: enc("a".repeat(10)), more: true },
+    0,
+  );
   r.reply({ body: enc("b".repeat(95)), more: true }, 1);
   assert.equal(r.io.closed, true);
   assert.equal(r.host.routed.at(-1)!.packet.type, "cancel");
@@ -184,11 +201,17 @@ Deno.test("StreamHttpConnection hands off to a new owner after handoff-proceed",
   const r = rig();
   r.send("GET / HTTP/1.1\r\n\r\n");
   r.reply({ type: "handoff-start", from: "old" }, 0);
-  assert.deepEqual(r.host.routed.map((x) => [x.to, x.packet.type, x.packet.seq]), [
-    ["old", "handoff-proceed", 1],
-  ]);
+  assert.deepEqual(
+    r.host.routed.map((x) => [x.to, x.packet.type, x.packet.seq]),
+    [
+      ["old", "handoff-proceed", 1],
+    ],
+  );
   r.reply({ type: "keep-alive", from: "new" }, 1);
-  r.reply({ code: 200, reason: "OK", body: enc("x"), more: true, from: "new" }, 2);
+  r.reply(
+    { code: 200, reason: "OK", body: enc("x"), more: true, from: "new" },
+    2,
+  );
   r.io.flush();
   assert.deepEqual(r.host.routed.at(-1)!.to, "new");
   assert.equal(r.host.routed.at(-1)!.packet.seq, 2);
@@ -221,7 +244,11 @@ Deno.test("StreamHttpConnection closes on session timeout without cancel", () =>
 Deno.test("StreamHttpConnection sends cancel on stream timeout once the handler is known", () => {
   const host = new FakeHost({ streamTimeoutMs: 5_000 });
   const io = new FakeIo();
-  const conn = new StreamHttpConnection(host, io, { slot: 0, secure: false, peer: {} });
+  const conn = new StreamHttpConnection(host, io, {
+    slot: 0,
+    secure: false,
+    peer: {},
+  });
   io.session = conn;
   conn.start();
   const t = conn.readTarget();
