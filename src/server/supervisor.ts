@@ -252,6 +252,10 @@ export async function runServer(config: Config): Promise<number> {
     }
   });
   appLog.debug(`received ${signal}`);
+  // a second signal while stopping exits at once, as Condure does
+  for (const sig of ["SIGINT", "SIGTERM", "SIGQUIT"] as Deno.Signal[]) {
+    Deno.addSignalListener(sig, () => Deno.exit(1));
+  }
   appLog.info("stopping...");
   shuttingDown = true;
   for (const s of slots) post(s, { type: "stop" });
