@@ -33,6 +33,12 @@ import {
 } from "../zhttp/mod.ts";
 import type { ClientIo, PacketSink, SessionHost } from "./host.ts";
 import { KEEP_ALIVE_INTERVAL_MS } from "./keep_alive.ts";
+import {
+  MESSAGES_MAX_DEFAULT,
+  type WebSocketConfig,
+  WebSocketSession,
+} from "./websocket.ts";
+import { validateUpgrade } from "./ws_handshake.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const EMPTY = new Uint8Array(0);
@@ -47,6 +53,7 @@ type Phase =
   | "active" // handler known: body forwarding and/or response
   | "handoff-flush" // handoff-start received, flushing before handoff-proceed
   | "handoff-wait" // handoff-proceed sent, waiting for any packet
+  | "upgraded" // a WebSocket session owns the connection
   | "closed";
 
 /** Peer details put into request packets. */
@@ -65,6 +72,11 @@ export interface StreamHttpOptions {
   secure: boolean;
   /** Where the client is. */
   peer: PeerInfo;
+  /**
+   * WebSocket settings (`--compression`, `--messages-max`); default: no compression,
+   * 100 messages.
+   */
+  websocket?: WebSocketConfig;
 }
 
 /**
@@ -112,6 +124,8 @@ export class StreamHttpConnection implements PacketSink {
   #sessionDeadline = 0;
   #streamDeadline = 0;
   #keepAliveDue = 0;
+  /** Set once an upgrade request was read: every call is handed to it. */
+  #ws: WebSocketSession | null = null;
 
   /** Creates the connection; call {@linkcode start} to begin. */
   constructor(host: SessionHost, io: ClientIo, options: StreamHttpOptions) {
@@ -123,12 +137,12 @@ export class StreamHttpConnection implements PacketSink {
 
   /** Current session id. */
   get id(): string {
-    return this.#id;
+    return this.#ws?.id ?? this.#id;
   }
 
   /** Whether the connection has ended. */
   get closed(): boolean {
-    return this.#phase === "closed";
+    return this.#ws?.closed ?? this.#phase === "closed";
   }
 
   /** Starts the first request cycle. */
@@ -139,6 +153,7 @@ export class StreamHttpConnection implements PacketSink {
 
   /** The free part of the read buffer, for the next read from the client. */
   readTarget(): Uint8Array {
+    if (this.#ws !== null) return this.#ws.readTarget();
     if (this.#end === this.#buf.length && this.#start > 0) {
       this.#buf.copyWithin(0, this.#start, this.#end);
       this.#end -= this.#start;
@@ -149,6 +164,7 @@ export class StreamHttpConnection implements PacketSink {
 
   /** `n` bytes were read into {@linkcode readTarget}. */
   onRead(n: number): void {
+    if (this.#ws !== null) return this.#ws.onRead(n);
     if (this.#phase === "closed") return;
     this.#end += n;
     this.#touchStream();
@@ -157,6 +173,7 @@ export class StreamHttpConnection implements PacketSink {
 
   /** The client closed its sending side (or the connection). */
   onEof(): void {
+    if (this.#ws !== null) return this.#ws.onEof();
     if (this.#phase === "closed") return;
     this.#clientEof = true;
     this.#setReading(false);
@@ -176,12 +193,14 @@ export class StreamHttpConnection implements PacketSink {
 
   /** Writing to the client failed: the client is gone. */
   onWriteError(): void {
+    if (this.#ws !== null) return this.#ws.onWriteError();
     if (this.#phase === "closed") return;
     this.#close(this.#phase !== "head" && this.#phase !== "wait", false);
   }
 
   /** A write carrying `bodyBytes` handler body bytes reached the client. */
   onWritten(bodyBytes: number): void {
+    if (this.#ws !== null) return this.#ws.onWritten(bodyBytes);
     if (this.#phase === "closed") return;
     this.#pendingWrites--;
     if (bodyBytes > 0) {
@@ -196,6 +215,7 @@ export class StreamHttpConnection implements PacketSink {
 
   /** Timer check; closes the connection on session or stream timeout. */
   onTick(now: number): void {
+    if (this.#ws !== null) return this.#ws.onTick(now);
     if (this.#phase === "closed") return;
     if (now >= this.#sessionDeadline) {
       this.#host.logger.debug(`conn ${this.#id}: process error: Timeout`);
@@ -208,6 +228,7 @@ export class StreamHttpConnection implements PacketSink {
 
   /** The handler address keep-alives go to, if one is due now. */
   keepAliveAddress(now: number): Uint8Array | null {
+    if (this.#ws !== null) return this.#ws.keepAliveAddress(now);
     if (
       this.#addr === null || this.#phase === "closed" || this.#phase === "head"
     ) return null;
@@ -221,22 +242,26 @@ export class StreamHttpConnection implements PacketSink {
 
   /** Consumes one outbound seq (for batched keep-alive / cancel packets). */
   takeSeq(): number {
+    if (this.#ws !== null) return this.#ws.takeSeq();
     return this.#outSeq++;
   }
 
   /** Whether a cancel should be sent for this session at shutdown; returns the address. */
   cancelAddress(): Uint8Array | null {
+    if (this.#ws !== null) return this.#ws.cancelAddress();
     if (this.#phase === "closed" || this.#phase === "head") return null;
     return this.#addr;
   }
 
   /** Closes without sending anything (shutdown after batched cancels). */
   abort(): void {
+    if (this.#ws !== null) return this.#ws.abort();
     if (this.#phase !== "closed") this.#close(false, false);
   }
 
   /** A packet for the current id. */
   onPacket(p: InboundPacket, seq: number | undefined): void {
+    if (this.#ws !== null) return this.#ws.onPacket(p, seq);
     const phase = this.#phase;
     if (phase === "closed" || phase === "head") return;
     if (p.from.length > FROM_MAX) {
@@ -376,7 +401,7 @@ export class StreamHttpConnection implements PacketSink {
     this.#start += head.headSize;
     this.#touchStream();
     if (head.websocket) {
-      this.#rejectRequest(501, "WebSocket is not supported yet.");
+      this.#upgrade(head);
       return;
     }
     this.#head = head;
@@ -386,7 +411,7 @@ export class StreamHttpConnection implements PacketSink {
     if (head.bodyKind === "chunked") this.#chunked = new ChunkedDecoder();
     const more = head.bodyKind === "chunked" ||
       (head.bodyKind === "length" && head.contentLength > 0);
-    const uri = this.#uri(head);
+    const uri = this.#uri(head, this.#opts.secure ? "https" : "http");
     if (uri.length > URI_SIZE_MAX) {
       this.#rejectRequest(414, "Request URI too long.");
       return;
@@ -417,7 +442,60 @@ export class StreamHttpConnection implements PacketSink {
     this.#process();
   }
 
-  #uri(head: RequestHead): string {
+  /** Hands the connection to a {@linkcode WebSocketSession} (reference §7.1, §7.2). */
+  #upgrade(head: RequestHead): void {
+    const config = this.#opts.websocket;
+    let upgrade;
+    try {
+      upgrade = validateUpgrade(head, {
+        compression: config?.compression ?? false,
+      });
+    } catch (e) {
+      if (e instanceof HttpError) {
+        this.#host.logger.debug(
+          `conn ${this.#id}: process error: ${e.message}`,
+        );
+        this.#rejectRequest(e.status, e.message);
+        return;
+      }
+      throw e;
+    }
+    const uri = this.#uri(head, this.#opts.secure ? "wss" : "ws");
+    if (uri.length > URI_SIZE_MAX) {
+      this.#rejectRequest(414, "Request URI too long.");
+      return;
+    }
+    if (this.#host.logger.debugEnabled) {
+      this.#host.logger.debug(
+        `conn ${this.#id}: request: ${head.method} ${uri}`,
+      );
+    }
+    const ws = new WebSocketSession(this.#host, this.#io, {
+      id: this.#id,
+      buffer: this.#buf,
+      start: this.#start,
+      end: this.#end,
+      versionMinor: head.versionMinor,
+      upgrade,
+      messagesMax: config?.messagesMax ?? MESSAGES_MAX_DEFAULT,
+      sessionDeadline: this.#sessionDeadline,
+    });
+    this.#phase = "upgraded";
+    this.#reading = false;
+    this.#ws = ws;
+    const peer = this.#opts.peer;
+    ws.start({
+      method: head.method,
+      uri,
+      headers: head.headers,
+      ...(peer.address !== undefined
+        ? { peerAddress: peer.address, peerPort: peer.port ?? 0 }
+        : {}),
+    });
+    this.#io.setReading(false);
+  }
+
+  #uri(head: RequestHead, scheme: string): string {
     let host = "localhost";
     if (head.host !== undefined) {
       try {
@@ -426,7 +504,7 @@ export class StreamHttpConnection implements PacketSink {
         host = "localhost";
       }
     }
-    return `${this.#opts.secure ? "https" : "http"}://${host}${head.target}`;
+    return `${scheme}://${host}${head.target}`;
   }
 
   #forwardBody(): void {
