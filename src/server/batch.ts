@@ -90,7 +90,7 @@ export class BatchWriter {
   }
 
   /** Returns the packed batch (a fresh buffer that can be transferred), or null if empty. */
-  take(): Uint8Array | null {
+  take(): Uint8Array<ArrayBuffer> | null {
     if (this.#len === 0) return null;
     const out = this.#buf.slice(0, this.#len);
     this.#len = 0;

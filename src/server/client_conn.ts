@@ -21,6 +21,12 @@ export interface ConnectionSession {
   onWritten(bodyBytes: number): void;
 }
 
+/** Callbacks of the owner of a connection. */
+export interface ConnectionHooks {
+  /** The session threw while handling an event: a bug, contained to this connection. */
+  onError(error: unknown): void;
+}
+
 interface PendingWrite {
   data: Uint8Array;
   bodyBytes: number;
@@ -38,6 +44,7 @@ interface PendingWrite {
 export class ClientConnection implements ClientIo {
   readonly #conn: Deno.Conn;
   readonly #onClosed: () => void;
+  readonly #hooks: ConnectionHooks;
   #session: ConnectionSession | null = null;
   #wantRead = false;
   #reading = false;
@@ -47,8 +54,9 @@ export class ClientConnection implements ClientIo {
   #closed = false;
 
   /** Wraps `conn`; `onClosed` runs once when the connection is closed. */
-  constructor(conn: Deno.Conn, onClosed: () => void) {
+  constructor(conn: Deno.Conn, hooks: ConnectionHooks, onClosed: () => void) {
     this.#conn = conn;
+    this.#hooks = hooks;
     this.#onClosed = onClosed;
   }
 
@@ -101,7 +109,12 @@ export class ClientConnection implements ClientIo {
       while (this.#wantRead && !this.#closed) {
         const target = session.readTarget();
         if (target.length === 0) break;
-        const n = await this.#conn.read(target);
+        let n: number | null;
+        try {
+          n = await this.#conn.read(target);
+        } catch {
+          n = null; // reset by peer and the like: the same as EOF for the session
+        }
         if (this.#closed) return;
         if (n === null) {
           this.#wantRead = false;
@@ -110,8 +123,9 @@ export class ClientConnection implements ClientIo {
         }
         session.onRead(n);
       }
-    } catch {
-      if (!this.#closed) session.onEof();
+    } catch (e) {
+      this.#hooks.onError(e);
+      this.#finish();
     } finally {
       this.#reading = false;
     }
@@ -126,8 +140,19 @@ export class ClientConnection implements ClientIo {
         this.#queue = [];
         const data = batch.length === 1 ? batch[0]!.data : concat(batch);
         let off = 0;
-        while (off < data.length) {
-          off += await this.#conn.write(off === 0 ? data : data.subarray(off));
+        try {
+          while (off < data.length) {
+            off += await this.#conn.write(
+              off === 0 ? data : data.subarray(off),
+            );
+          }
+        } catch {
+          if (!this.#closed) {
+            this.#writing = false;
+            session.onWriteError();
+            this.#finish();
+          }
+          return;
         }
         if (this.#closed) return;
         for (const w of batch) {
@@ -135,12 +160,9 @@ export class ClientConnection implements ClientIo {
           if (this.#closed) return;
         }
       }
-    } catch {
-      if (!this.#closed) {
-        this.#writing = false;
-        session.onWriteError();
-        this.#finish();
-      }
+    } catch (e) {
+      this.#hooks.onError(e);
+      this.#finish();
       return;
     } finally {
       this.#writing = false;

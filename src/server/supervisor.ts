@@ -259,7 +259,7 @@ export async function runServer(config: Config): Promise<number> {
   appLog.info("stopping...");
   shuttingDown = true;
   for (const s of slots) post(s, { type: "stop" });
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
     allStopped,
     new Promise<void>((r) => (timer = setTimeout(r, SHUTDOWN_BUDGET_MS))),

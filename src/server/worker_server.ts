@@ -27,7 +27,7 @@ export const TICK_MS = 1_000;
 /** Where a worker's outgoing packet batches go. */
 export interface WorkerLink {
   /** Sends one packed batch (see `batch.ts`) toward the ZeroMQ sockets. */
-  sendBatch(batch: Uint8Array): void;
+  sendBatch(batch: Uint8Array<ArrayBuffer>): void;
 }
 
 const DECODER = new TextDecoder();
@@ -70,7 +70,7 @@ export class WorkerServer implements SessionHost {
   readonly #streamMax: number;
   #slotWaiters: Array<() => void> = [];
   readonly #listeners: Deno.Listener[] = [];
-  #tick: number | undefined;
+  #tick: ReturnType<typeof setInterval> | undefined;
   #stopping = false;
 
   /** Creates worker `index` of `config`; packets go out through `link`. */
@@ -158,7 +158,11 @@ export class WorkerServer implements SessionHost {
     }
     const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
     let session: StreamHttpConnection | null = null;
-    const io = new ClientConnection(conn, () => {
+    const io = new ClientConnection(conn, {
+      onError: (e) => {
+        if (session !== null) this.#contain(session, e);
+      },
+    }, () => {
       if (session !== null) this.#conns.delete(session);
       this.#freeSlots.push(slot);
       const waiter = this.#slotWaiters.shift();
@@ -172,7 +176,11 @@ export class WorkerServer implements SessionHost {
         `worker ${this.#index}: stream conn starting ${slot} ${this.#conns.size}/${this.#streamMax}`,
       );
     }
-    session.start();
+    try {
+      session.start();
+    } catch (e) {
+      this.#contain(session, e);
+    }
   }
 
   // ---- SessionHost ----
@@ -230,12 +238,31 @@ export class WorkerServer implements SessionHost {
       const session = this.#sessions.get(DECODER.decode(id));
       if (session === undefined) continue;
       delivered++;
-      session.onPacket(p, seq);
+      try {
+        session.onPacket(p, seq);
+      } catch (e) {
+        this.#contain(session, e);
+      }
     }
     if (delivered === 0 && this.#serverLog.debugEnabled) {
       this.#serverLog.debug(
         `worker ${this.#index}: queued zmq message for 0 conns`,
       );
+    }
+  }
+
+  /** A bug while handling one session ends that session only, never the worker. */
+  #contain(session: PacketSink, error: unknown): void {
+    const detail = error instanceof Error
+      ? (error.stack ?? error.message)
+      : String(error);
+    this.#serverLog.error(
+      `worker ${this.#index}: session ${session.id} failed: ${detail}`,
+    );
+    try {
+      session.abort();
+    } catch {
+      // already broken: the connection is dropped with the worker's bookkeeping below
     }
   }
 
@@ -245,10 +272,14 @@ export class WorkerServer implements SessionHost {
     const now = this.now();
     const due: Array<[Uint8Array, PacketSink]> = [];
     for (const conn of this.#conns) {
-      conn.onTick(now);
-      if (conn.closed) continue;
-      const addr = conn.keepAliveAddress(now);
-      if (addr !== null) due.push([addr, conn]);
+      try {
+        conn.onTick(now);
+        if (conn.closed) continue;
+        const addr = conn.keepAliveAddress(now);
+        if (addr !== null) due.push([addr, conn]);
+      } catch (e) {
+        this.#contain(conn, e);
+      }
     }
     if (due.length > 0) {
       for (

@@ -83,4 +83,6 @@ export interface PacketSink {
   takeSeq(): number;
   /** Current session id. */
   readonly id: string;
+  /** Ends the connection at once without sending anything (shutdown, contained failures). */
+  abort(): void;
 }
