@@ -12,6 +12,13 @@
  * full and the handler grants no credits); handler bytes are limited by the credits given to
  * the handler (the buffer size, returned as bytes reach the client) and by `messagesMax`.
  *
+ * `--messages-max` (messages from the handler not yet written to the client): Condure writes
+ * to the socket between packets, so only a stalled client makes messages pile up there. Here a
+ * whole batch of packets is handled before any write completes, so the limit is enforced when
+ * the client makes no write progress for a timer tick (a stalled client); while writes
+ * progress, only the hard bound of `messagesMax + bufferSize` queued messages applies (a
+ * handler respecting its credits cannot exceed it with non-empty messages).
+ *
  * @module
  */
 
@@ -127,6 +134,9 @@ export class WebSocketSession implements PacketSink {
   /** Handler → client bytes the handler may still send. */
   #handlerRoom: number;
   #queuedMessages = 0;
+  /** Writes completed so far, and at the last tick: no change = the client is stalled. */
+  #writesDone = 0;
+  #writesDoneAtTick = 0;
   #pendingWrites = 0;
   #writeFlags: number[] = [];
   #writeHead = 0;
@@ -189,7 +199,10 @@ export class WebSocketSession implements PacketSink {
 
   /** The free part of the read buffer, for the next read from the client. */
   readTarget(): Uint8Array {
-    if (this.#end === this.#buf.length && this.#start > 0) {
+    // Only here may bytes move: a read into the returned target may be in flight later on.
+    if (this.#start === this.#end) {
+      this.#start = this.#end = 0;
+    } else if (this.#end === this.#buf.length && this.#start > 0) {
       this.#buf.copyWithin(0, this.#start, this.#end);
       this.#end -= this.#start;
       this.#start = 0;
@@ -225,6 +238,7 @@ export class WebSocketSession implements PacketSink {
   onWritten(bodyBytes: number): void {
     if (this.#phase === "closed") return;
     this.#pendingWrites--;
+    this.#writesDone++;
     const flags = this.#writeFlags[this.#writeHead++] ?? 0;
     if (this.#writeHead === this.#writeFlags.length) {
       this.#writeFlags.length = 0;
@@ -244,7 +258,14 @@ export class WebSocketSession implements PacketSink {
   /** Timer check; closes the connection on session or stream timeout. */
   onTick(now: number): void {
     if (this.#phase === "closed") return;
-    if (now >= this.#sessionDeadline) {
+    const stalled = this.#writesDone === this.#writesDoneAtTick;
+    this.#writesDoneAtTick = this.#writesDone;
+    if (stalled && this.#queuedMessages > this.#messagesMax) {
+      this.#host.logger.debug(
+        `conn ${this.#id}: process error: too many messages queued`,
+      );
+      this.#close(true, false);
+    } else if (now >= this.#sessionDeadline) {
       this.#host.logger.debug(`conn ${this.#id}: process error: Timeout`);
       this.#close(false, false);
     } else if (now >= this.#streamDeadline) {
@@ -479,7 +500,9 @@ export class WebSocketSession implements PacketSink {
       return false;
     }
     if (newMessage) {
-      if (this.#queuedMessages >= this.#messagesMax) {
+      if (
+        this.#queuedMessages >= this.#messagesMax + this.#host.bufferSize
+      ) {
         this.#host.logger.debug(
           `conn ${this.#id}: process error: too many messages queued`,
         );
@@ -533,7 +556,6 @@ export class WebSocketSession implements PacketSink {
       this.#forward(ev);
       if (this.#phase !== "open") return;
     }
-    if (this.#start === this.#end) this.#start = this.#end = 0;
     this.#setReading(
       !this.#peerClosed && !this.#clientEof &&
         this.#end - this.#start < this.#buf.length,

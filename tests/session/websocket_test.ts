@@ -510,16 +510,35 @@ Deno.test("WebSocket slow client: handler room only returns as bytes are written
   assert.equal(r.io.closed, false);
 });
 
-Deno.test("WebSocket more queued messages than --messages-max: cancel and close", () => {
+Deno.test("WebSocket more queued messages than --messages-max for a stalled client: cancel and close", () => {
   const r = opened({ messagesMax: 2 });
-  r.reply({ body: enc("1") }, 1);
-  r.reply({ body: enc("2") }, 2);
+  for (let i = 1; i <= 5; i++) r.reply({ body: enc(`${i}`) }, i);
+  assert.equal(r.io.closed, false, "a burst alone is fine");
+  r.conn.onTick(r.host.time); // the accept's write progressed since the start
   assert.equal(r.io.closed, false);
-  r.io.flush();
-  r.routed();
-  r.reply({ body: enc("3") }, 3);
-  r.reply({ body: enc("4") }, 4);
-  r.reply({ body: enc("5") }, 5);
+  r.conn.onTick(r.host.time);
+  assert.equal(
+    r.io.closed,
+    true,
+    "no write progress for a tick with 5 > 2 queued",
+  );
+  assert.equal(r.routed().at(-1)!.type, "cancel");
+});
+
+Deno.test("WebSocket a burst over --messages-max is fine while the client keeps up", () => {
+  const k = opened({ messagesMax: 2 });
+  for (let i = 1; i <= 5; i++) k.reply({ body: enc(`${i}`) }, i);
+  k.conn.onTick(k.host.time);
+  k.io.flush(); // the client takes everything before the next tick
+  k.conn.onTick(k.host.time);
+  assert.equal(k.io.closed, false);
+});
+
+Deno.test("WebSocket empty handler messages are bounded by messages-max + buffer size", () => {
+  const r = opened({ messagesMax: 2, bufferSize: 256 });
+  for (let i = 1; i <= 258; i++) r.reply({}, i);
+  assert.equal(r.io.closed, false);
+  r.reply({}, 259);
   assert.equal(r.io.closed, true);
   assert.equal(r.routed().at(-1)!.type, "cancel");
 });
@@ -895,4 +914,16 @@ Deno.test("WebSocket corrupt deflate data closes with 1007", () => {
   const close = serverFrames(r.written()).at(-1)!;
   assert.equal((close.payload[0]! << 8) | close.payload[1]!, 1007);
   assert.equal(r.io.closed, true);
+});
+
+Deno.test("WebSocket keeps a read target valid while the read is in flight", () => {
+  const r = opened({ credits: 0 });
+  r.send(frame(1, "abc"));
+  const target = r.conn.readTarget(); // a read is now pending into `target`
+  r.reply({ type: "credit", credits: 100 }, 1); // consumes every buffered byte meanwhile
+  assert.deepEqual(r.routed().map((p) => p.body), ["abc"]);
+  const next = frame(1, "def");
+  target.set(next);
+  r.conn.onRead(next.length);
+  assert.deepEqual(r.routed().map((p) => p.body), ["def"]);
 });
