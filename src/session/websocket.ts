@@ -134,6 +134,9 @@ export class WebSocketSession implements PacketSink {
   /** Handler → client bytes the handler may still send. */
   #handlerRoom: number;
   #queuedMessages = 0;
+  /** Credits earned by completed writes, sent together once the current job ends. */
+  #creditsOwed = 0;
+  #creditFlushScheduled = false;
   /** Writes completed so far, and at the last tick: no change = the client is stalled. */
   #writesDone = 0;
   #writesDoneAtTick = 0;
@@ -248,7 +251,16 @@ export class WebSocketSession implements PacketSink {
     if (bodyBytes > 0) {
       this.#touchStream();
       this.#handlerRoom += bodyBytes;
-      this.#send({ type: "credit", credits: bodyBytes });
+      // The connection reports a coalesced write as many completions in a row: one credit
+      // packet for all of them (as Condure sends one per socket write).
+      this.#creditsOwed += bodyBytes;
+      if (!this.#creditFlushScheduled) {
+        this.#creditFlushScheduled = true;
+        queueMicrotask(() => {
+          this.#creditFlushScheduled = false;
+          this.#flushCredits();
+        });
+      }
     }
     if (this.#pendingWrites === 0 && this.#phase === "handoff-flush") {
       this.#proceedHandoff();
@@ -617,6 +629,13 @@ export class WebSocketSession implements PacketSink {
     this.#io.write(data, bodyBytes);
   }
 
+  #flushCredits(): void {
+    const n = this.#creditsOwed;
+    if (n === 0 || this.#phase === "closed") return;
+    this.#creditsOwed = 0;
+    this.#send({ type: "credit", credits: n });
+  }
+
   #proceedHandoff(): void {
     this.#phase = "handoff-wait";
     this.#send({ type: "handoff-proceed" });
@@ -637,6 +656,8 @@ export class WebSocketSession implements PacketSink {
   ): void {
     const addr = this.#addr;
     if (addr === null) return;
+    // owed credits go first, so that packets keep their order (e.g. before handoff-proceed)
+    if (packet.type !== "credit" && this.#creditsOwed > 0) this.#flushCredits();
     const payload = encodePacket({
       from: this.#host.instanceId,
       ids: [{ id: this.#idBytes, seq: this.#outSeq++ }],
