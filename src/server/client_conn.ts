@@ -6,6 +6,7 @@
  */
 
 import type { ClientIo } from "../session/host.ts";
+import type { ByteStream } from "../tls/mod.ts";
 
 /** The part of a session the connection driver talks to. */
 export interface ConnectionSession {
@@ -27,6 +28,9 @@ export interface ConnectionHooks {
   onError(error: unknown): void;
 }
 
+/** How long a graceful close waits for queued bytes to reach a client that does not read. */
+export const CLOSE_FLUSH_MS = 5_000;
+
 interface PendingWrite {
   data: Uint8Array;
   bodyBytes: number;
@@ -42,7 +46,7 @@ interface PendingWrite {
  * ```
  */
 export class ClientConnection implements ClientIo {
-  readonly #conn: Deno.Conn;
+  readonly #conn: ByteStream;
   readonly #onClosed: () => void;
   readonly #hooks: ConnectionHooks;
   #session: ConnectionSession | null = null;
@@ -51,10 +55,11 @@ export class ClientConnection implements ClientIo {
   #queue: PendingWrite[] = [];
   #writing = false;
   #closeAfterWrites = false;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   /** Wraps `conn`; `onClosed` runs once when the connection is closed. */
-  constructor(conn: Deno.Conn, hooks: ConnectionHooks, onClosed: () => void) {
+  constructor(conn: ByteStream, hooks: ConnectionHooks, onClosed: () => void) {
     this.#conn = conn;
     this.#hooks = hooks;
     this.#onClosed = onClosed;
@@ -85,6 +90,7 @@ export class ClientConnection implements ClientIo {
     if (this.#closed) return;
     if (graceful && (this.#writing || this.#queue.length > 0)) {
       this.#closeAfterWrites = true;
+      this.#closeTimer ??= setTimeout(() => this.#finish(), CLOSE_FLUSH_MS);
       return;
     }
     this.#finish();
@@ -93,6 +99,7 @@ export class ClientConnection implements ClientIo {
   #finish(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#closeTimer);
     this.#queue = [];
     try {
       this.#conn.close();

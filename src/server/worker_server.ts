@@ -168,7 +168,15 @@ export class WorkerServer implements SessionHost {
       const waiter = this.#slotWaiters.shift();
       if (waiter) waiter();
     });
-    session = new StreamHttpConnection(this, io, { slot, secure, peer });
+    session = new StreamHttpConnection(this, io, {
+      slot,
+      secure,
+      peer,
+      websocket: {
+        compression: this.#config.compression,
+        messagesMax: this.#config.messagesMax,
+      },
+    });
     io.attach(session);
     this.#conns.add(session);
     if (this.logger.debugEnabled) {
