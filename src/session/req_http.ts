@@ -159,6 +159,7 @@ export class ReqHttpConnection implements PacketSink {
   #end = 0;
   #floor = 0;
   #directRead = false; // the last readTarget() was the body buffer
+  #readAt = 0; // where in #buf the last readTarget() began
   #phase: Phase = "head";
   #id = "";
   #idBytes: Uint8Array = EMPTY;
@@ -220,6 +221,7 @@ export class ReqHttpConnection implements PacketSink {
       this.#end -= this.#start - this.#floor;
       this.#start = this.#floor;
     }
+    this.#readAt = this.#end;
     return this.#buf.subarray(this.#end);
   }
 
@@ -231,6 +233,12 @@ export class ReqHttpConnection implements PacketSink {
       this.#bodyLen += n;
       this.#bodyRemaining -= n;
     } else {
+      if (this.#readAt !== this.#end) {
+        // While the read was in flight, a packet or a flushed write ended the cycle and the
+        // next one compacted or consumed buffered bytes: #end only moves down meanwhile, and
+        // the target region lay above it, so move what was read into place.
+        this.#buf.copyWithin(this.#end, this.#readAt, this.#readAt + n);
+      }
       this.#end += n;
     }
     this.#process();

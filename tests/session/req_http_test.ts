@@ -586,3 +586,15 @@ Deno.test("ReqHttpConnection takes part in the worker's keep-alive and shutdown 
   assert.equal(r.conn.cancelAddress(), null);
   assert.equal(r.conn.takeSeq(), 0);
 });
+
+Deno.test("ReqHttpConnection keeps a read that was in flight across the start of the next cycle", () => {
+  const r = rig();
+  r.send("GET /1 HTTP/1.1\r\n\r\nGET /2 HT");
+  const target = r.conn.readTarget(); // the read loop awaits a read into this
+  r.reply(OK_HELLO);
+  r.io.flush(); // next cycle: the buffered "GET /2 HT" moves to the front
+  const rest = enc("TP/1.1\r\nHost: h\r\n\r\n");
+  target.set(rest);
+  r.conn.onRead(rest.length);
+  assert.equal(r.host.reqs[1]?.uri, "http://h/2");
+});
