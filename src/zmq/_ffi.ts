@@ -43,6 +43,7 @@ const SYMBOLS = {
     result: "i32",
   },
   zmq_msg_init: { parameters: ["pointer"], result: "i32" },
+  zmq_msg_init_size: { parameters: ["pointer", "usize"], result: "i32" },
   zmq_msg_close: { parameters: ["pointer"], result: "i32" },
   zmq_msg_recv: { parameters: ["pointer", "pointer", "i32"], result: "i32" },
   zmq_msg_data: { parameters: ["pointer"], result: "pointer" },

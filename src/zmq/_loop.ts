@@ -151,6 +151,7 @@ export class PollLoop {
       }
     } finally {
       this.#closing = true;
+      poller.close();
       closeNow(this.#wakeTx);
       closeNow(this.#wakeRx);
     }

@@ -6,6 +6,7 @@
  */
 
 import {
+  MSG_SIZE,
   POLLITEM_EVENTS,
   POLLITEM_REVENTS,
   POLLITEM_SIZE,
@@ -14,6 +15,10 @@ import {
 import { lastError } from "./error.ts";
 import { kHandleValue, kPollEnter, kPollLeave } from "./_internal.ts";
 import type { ZmqSocket } from "./socket.ts";
+
+// Larger than libzmq's inline ("very small message") capacity, so the
+// message content is always a separate malloc'd block.
+const MIN_NATIVE_SIZE = 64;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -30,6 +35,7 @@ export class Poller {
   readonly #sockets: (ZmqSocket | null)[] = [];
   #count = 0;
   #waiting = false;
+  #block: { msg: Deno.PointerObject; msgBuffer: Uint8Array } | null = null;
 
   constructor(capacity = 4) {
     this.#grow(capacity);
@@ -127,12 +133,36 @@ export class Poller {
     }
   }
 
+  /** Frees the native item array (not while a wait is in flight). */
+  close(): void {
+    if (this.#waiting) throw new Error("Cannot close a poll in flight");
+    if (this.#block === null) return;
+    zmq().zmq_msg_close(this.#block.msg);
+    this.#block = null;
+  }
+
+  // The item array lives in native memory (the content of a zmq_msg_t, which
+  // libzmq mallocs), not in a V8 ArrayBuffer: if the isolate is torn down
+  // (uncaught error, terminated worker) while the helper thread is still in
+  // zmq_poll, the items it re-reads on every wake-up must stay valid.
   #grow(capacity: number): void {
-    const buffer = new Uint8Array(new ArrayBuffer(capacity * POLLITEM_SIZE));
-    if (this.#capacity > 0) buffer.set(this.#buffer);
+    const size = Math.max(capacity * POLLITEM_SIZE, MIN_NATIVE_SIZE);
+    const msgBuffer = new Uint8Array(new ArrayBuffer(MSG_SIZE));
+    const msg = Deno.UnsafePointer.of(msgBuffer)!;
+    const lib = zmq();
+    if (lib.zmq_msg_init_size(msg, BigInt(size)) !== 0) throw lastError();
+    const pointer = lib.zmq_msg_data(msg)!;
+    const buffer = new Uint8Array(
+      Deno.UnsafePointerView.getArrayBuffer(pointer, size),
+    );
+    if (this.#block !== null) {
+      buffer.set(this.#buffer.subarray(0, this.#count * POLLITEM_SIZE));
+      lib.zmq_msg_close(this.#block.msg);
+    }
+    this.#block = { msg, msgBuffer };
     this.#buffer = buffer;
     this.#view = new DataView(buffer.buffer);
-    this.#pointer = Deno.UnsafePointer.of(buffer)!;
-    this.#capacity = capacity;
+    this.#pointer = pointer;
+    this.#capacity = Math.floor(size / POLLITEM_SIZE);
   }
 }

@@ -62,7 +62,11 @@ export async function poll(
   timeoutMs: number,
 ): Promise<number[]> {
   const poller = new Poller(Math.max(items.length, 1));
-  for (const item of items) poller.add(item.socket, item.events);
-  await poller.wait(timeoutMs);
-  return items.map((_, i) => poller.revents(i));
+  try {
+    for (const item of items) poller.add(item.socket, item.events);
+    await poller.wait(timeoutMs);
+    return items.map((_, i) => poller.revents(i));
+  } finally {
+    poller.close();
+  }
 }

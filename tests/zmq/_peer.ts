@@ -21,6 +21,9 @@ p.add_argument("--rcvhwm", type=int)
 p.add_argument("--subscribe", default="")
 p.add_argument("--settle", type=float, default=0.0)
 p.add_argument("--no-wait", action="store_true")
+p.add_argument("--hold", type=float, default=0.0)
+p.add_argument("--short", action="store_true")
+p.add_argument("--flood")
 a = p.parse_args()
 
 ctx = zmq.Context()
@@ -45,6 +48,10 @@ if mon is not None:
 if a.settle:
     time.sleep(a.settle)
 print("ready", flush=True)
+if a.flood is not None:
+    while True:
+        s.send(a.flood.encode())
+        time.sleep(0.001)
 
 poller = zmq.Poller()
 poller.register(s, zmq.POLLIN)
@@ -58,7 +65,12 @@ while True:
                     frames = s.recv_multipart(zmq.NOBLOCK)
                 except zmq.Again:
                     break
+                if a.short:
+                    frames = [f[:32] for f in frames]
                 print("recv " + json.dumps([f.hex() for f in frames]), flush=True)
+                if a.hold:
+                    time.sleep(a.hold)
+                    a.hold = 0
         else:
             data = os.read(0, 65536)
             if not data:
@@ -101,6 +113,12 @@ export interface PeerOptions {
   settle?: number;
   /** Don't wait for the handshake before "ready" (peer's server not bound). */
   noWait?: boolean;
+  /** Seconds to sleep after the first message before reading on. */
+  hold?: number;
+  /** Report only the first 32 bytes of each received frame. */
+  short?: boolean;
+  /** Send this one-frame message every millisecond, forever. */
+  flood?: string;
 }
 
 /** A running peer process. */
@@ -140,6 +158,9 @@ export class Peer implements AsyncDisposable {
       args.push("--settle", String(options.settle));
     }
     if (options.noWait) args.push("--no-wait");
+    if (options.hold !== undefined) args.push("--hold", String(options.hold));
+    if (options.short) args.push("--short");
+    if (options.flood !== undefined) args.push("--flood", options.flood);
     const child = new Deno.Command(PYTHON, {
       args,
       stdin: "piped",

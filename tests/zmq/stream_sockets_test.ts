@@ -53,6 +53,20 @@ function setup(
   };
 }
 
+// The ROUTER learns a handler's identity shortly after the handler's
+// handshake: probe until a send is accepted (the probe is then received).
+async function waitRoutable(f: Fixture, peer: Peer, id: string) {
+  for (let i = 0; i < 500; i++) {
+    if (f.sockets.sendTo(enc(id), enc("T-probe"))) {
+      assert.deepEqual(await peer.receiveText(), ["", "T-probe"]);
+      f.logger.records.length = 0;
+      return;
+    }
+    await delay(10);
+  }
+  throw new Error(`handler ${id} never became routable`);
+}
+
 Deno.test("`StreamSockets.sendRequest()` reaches a PULL handler that connects later", async () => {
   await using f = setup();
   const { out } = deriveStreamEndpoints(f.base);
@@ -84,6 +98,8 @@ Deno.test('`StreamSockets.sendTo()` routes [identity, "", payload] to a DEALER b
   });
   await h1.ready();
   await h2.ready();
+  await waitRoutable(f, h1, "handler-1");
+  await waitRoutable(f, h2, "handler-2");
   assert.equal(f.sockets.sendTo(enc("handler-2"), enc("T-for-2")), true);
   assert.equal(f.sockets.sendTo(enc("handler-1"), enc("T-for-1")), true);
   assert.deepEqual(await h2.receiveText(), ["", "T-for-2"]);
@@ -119,6 +135,7 @@ Deno.test("`StreamSockets.sendTo()` resumes after the handler restarts with the 
   });
   try {
     await first.ready();
+    await waitRoutable(f, first, "h");
     f.sockets.sendTo(enc("h"), enc("T-before"));
     assert.deepEqual(await first.receiveText(), ["", "T-before"]);
   } finally {
@@ -285,4 +302,58 @@ Deno.test("`StreamSockets` constructor throws on a bad spec or a taken port and 
   } finally {
     listener.close();
   }
+});
+
+Deno.test("`StreamSockets.sendTo()` retries after EAGAIN and keeps the order", async () => {
+  await using f = setup({ sndHwm: 10 });
+  const { outStream } = deriveStreamEndpoints(f.base);
+  await using slow = Peer.start(f.dir, {
+    kind: "DEALER",
+    endpoints: [outStream],
+    id: "slow",
+    rcvHwm: 1,
+    hold: 0.5,
+    short: true,
+  });
+  await slow.ready();
+  await waitRoutable(f, slow, "slow");
+  // The peer now sleeps before reading again: 100 x 100 KB cannot all fit
+  // in the pipes and socket buffers, so some sends hit EAGAIN and wait for
+  // 50 ms retries.
+  const big = new Uint8Array(100_000).fill(0x2e);
+  let maxPending = 0;
+  for (let i = 0; i < 100; i++) {
+    big.set(enc(`T-${String(i).padStart(3, "0")}`));
+    assert.equal(f.sockets.sendTo(enc("slow"), big.slice()), true);
+    maxPending = Math.max(maxPending, f.sockets.pendingRouted);
+  }
+  assert.ok(maxPending > 0, "expected EAGAIN on a full pipe");
+  for (let i = 0; i < 100; i++) {
+    const [empty, payload] = await slow.receiveText(10_000);
+    assert.equal(empty, "");
+    assert.equal(payload!.slice(0, 5), `T-${String(i).padStart(3, "0")}`);
+  }
+  await waitFor(() => f.sockets.pendingRouted === 0);
+  assert.deepEqual(f.logger.records, []);
+});
+
+Deno.test("`StreamSockets` loop ends cleanly when the context is closed first", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "zmq-eterm-test-" });
+  const ctx = new ZmqContext();
+  const logger = new MemoryLogger();
+  const sockets = new StreamSockets(ctx, {
+    specs: [`ipc://${dir}/client`],
+    connect: false,
+    instanceId: "condure",
+    ipcFileMode: 0,
+    onMessage: () => {},
+    logger,
+  });
+  sockets.sendRequest(enc("T-queued"));
+  ctx.close();
+  await sockets.close();
+  assert.equal(sockets.sendRequest(enc("T-late")), false);
+  assert.deepEqual(logger.records, []);
+  assert.deepEqual([...Deno.readDirSync(dir)], []);
+  Deno.removeSync(dir);
 });
