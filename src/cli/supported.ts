@@ -14,7 +14,6 @@ export type Feature = "tls" | "default-cert" | "compression" | "req";
 export const UNSUPPORTED: ReadonlySet<Feature> = new Set<Feature>([
   "tls",
   "default-cert",
-  "req",
 ]);
 
 const DESCRIPTIONS: Readonly<Record<Feature, string>> = {

@@ -10,6 +10,7 @@ import { type Config, startupError } from "../cli/mod.ts";
 import { Logger } from "../log.ts";
 import {
   deriveStreamEndpoints,
+  ReqSockets,
   StreamSockets,
   ZmqContext,
 } from "../zmq/mod.ts";
@@ -67,7 +68,6 @@ export async function runServer(config: Config): Promise<number> {
     return 1;
   }
   const instanceId = new TextEncoder().encode(config.id);
-  const hasStream = config.listen.some((l) => l.mode === "stream");
   using ctx = new ZmqContext();
   const slots: WorkerSlot[] = [];
   let flushScheduled = false;
@@ -79,13 +79,38 @@ export async function runServer(config: Config): Promise<number> {
       if (batch !== null) post(s, { type: "packets", batch }, [batch.buffer]);
     }
   };
-  const queueFor = (index: number, payload: Uint8Array) => {
+  const queueFor = (index: number, payload: Uint8Array, kind: PacketRoute) => {
     const s = slots[index];
     if (s === undefined) return;
-    s.out.add(PacketRoute.Stream, payload);
+    s.out.add(kind, payload);
     if (!flushScheduled) {
       flushScheduled = true;
       queueMicrotask(flushWorkers);
+    }
+  };
+
+  // Sends a handler packet to every worker named by the first component of its id(s).
+  const route = (payload: Uint8Array, kind: PacketRoute) => {
+    if (slots.length === 1) {
+      queueFor(0, payload, kind);
+      return;
+    }
+    let ids: Uint8Array[];
+    try {
+      ids = peekIds(payload);
+    } catch (e) {
+      if (e instanceof ZhttpParseError) {
+        serverLog.warn(`unable to determine packet id(s): ${e.message}`);
+        return;
+      }
+      throw e;
+    }
+    const seen = new Set<number>();
+    for (const id of ids) {
+      const w = workerOfId(id);
+      if (w < 0 || w >= slots.length || seen.has(w)) continue;
+      seen.add(w);
+      queueFor(w, payload, kind);
     }
   };
 
@@ -99,44 +124,33 @@ export async function runServer(config: Config): Promise<number> {
       serverLog.warn("packet not for us");
       return;
     }
-    if (slots.length === 1) {
-      queueFor(0, split.payload);
-      return;
-    }
-    let ids: Uint8Array[];
-    try {
-      ids = peekIds(split.payload);
-    } catch (e) {
-      if (e instanceof ZhttpParseError) {
-        serverLog.warn(`unable to determine packet id(s): ${e.message}`);
-        return;
-      }
-      throw e;
-    }
-    let mask = 0;
-    for (const id of ids) {
-      const w = workerOfId(id);
-      if (w >= 0 && w < slots.length && w < 31) mask |= 1 << w;
-    }
-    for (let w = 0; mask !== 0; w++, mask >>>= 1) {
-      if (mask & 1) queueFor(w, split.payload);
-    }
+    route(split.payload, PacketRoute.Stream);
   };
 
+  const mode = config.zclientConnect ? "connect" : "bind";
+  const hwm = Math.max(
+    Math.floor((config.reqMaxconn + config.streamMaxconn) / 20),
+    1,
+  );
+  let req: ReqSockets | null = null;
+  if (config.listen.some((l) => l.mode === "req")) {
+    for (const spec of config.zclientReq) {
+      zLog.info(`zhttp client ${mode} ${spec}`);
+    }
+    req = new ReqSockets(ctx, {
+      specs: config.zclientReq,
+      connect: config.zclientConnect,
+      ipcFileMode: config.ipcFileMode,
+      rcvHwm: hwm,
+      onMessage: (payload) => route(payload, PacketRoute.Req),
+    });
+  }
   let stream: StreamSockets | null = null;
-  if (hasStream) {
+  if (config.listen.some((l) => l.mode === "stream")) {
     for (const spec of config.zclientStream) {
       const ep = deriveStreamEndpoints(spec);
-      zLog.info(
-        `zhttp client ${
-          config.zclientConnect ? "connect" : "bind"
-        } ${ep.out} ${ep.outStream} ${ep.in}`,
-      );
+      zLog.info(`zhttp client ${mode} ${ep.out} ${ep.outStream} ${ep.in}`);
     }
-    const hwm = Math.max(
-      Math.floor((config.reqMaxconn + config.streamMaxconn) / 20),
-      1,
-    );
     stream = new StreamSockets(ctx, {
       specs: config.zclientStream,
       connect: config.zclientConnect,
@@ -149,9 +163,10 @@ export async function runServer(config: Config): Promise<number> {
   }
 
   const onWorkerPackets = (batch: Uint8Array) => {
-    readBatch(batch, (route, identity, payload) => {
-      if (route === PacketRoute.Push) stream?.sendRequest(payload);
-      else if (route === PacketRoute.Router) stream?.sendTo(identity, payload);
+    readBatch(batch, (kind, identity, payload) => {
+      if (kind === PacketRoute.Push) stream?.sendRequest(payload);
+      else if (kind === PacketRoute.Router) stream?.sendTo(identity, payload);
+      else if (kind === PacketRoute.Dealer) req?.send(payload);
     });
   };
 
@@ -228,7 +243,8 @@ export async function runServer(config: Config): Promise<number> {
 
   const terminateAll = async () => {
     for (const s of slots) s.worker.terminate();
-    await stream?.close();
+    await stream?.close({ lingerMs: 1000 });
+    await req?.close();
   };
 
   if (fatal !== null) {

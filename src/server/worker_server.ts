@@ -6,10 +6,11 @@
  * @module
  */
 
-import type { Config, ListenSpec } from "../cli/config.ts";
+import type { Config, ListenMode, ListenSpec } from "../cli/config.ts";
 import { Logger } from "../log.ts";
-import type { PacketSink, SessionHost } from "../session/host.ts";
+import type { PacketSink } from "../session/host.ts";
 import { batchPackets } from "../session/keep_alive.ts";
+import { ReqHttpConnection, type ReqSessionHost } from "../session/req_http.ts";
 import { StreamHttpConnection } from "../session/stream_http.ts";
 import {
   type InboundPacket,
@@ -32,6 +33,16 @@ export interface WorkerLink {
 
 const DECODER = new TextDecoder();
 
+/** A client connection of either mode. */
+type Connection = StreamHttpConnection | ReqHttpConnection;
+
+/** Per-mode connection limit of this worker (`--stream-maxconn`/`--req-maxconn` ÷ workers). */
+interface ModeLimit {
+  max: number;
+  count: number;
+  waiters: Array<() => void>;
+}
+
 /** Describes a listen address the way Condure logs it. */
 export function describeListen(spec: ListenSpec): string {
   const a = spec.address;
@@ -50,10 +61,12 @@ export function describeListen(spec: ListenSpec): string {
  * await server.listen();
  * ```
  */
-export class WorkerServer implements SessionHost {
+export class WorkerServer implements ReqSessionHost {
   readonly instanceId: Uint8Array;
   readonly bufferSize: number;
   readonly streamTimeoutMs: number;
+  readonly reqTimeoutMs: number;
+  readonly bodyBufferSize: number;
   readonly sessionTimeoutMs = SESSION_TIMEOUT_MS;
   readonly logger = new Logger("condure::connection");
   readonly #serverLog = new Logger("condure::server");
@@ -64,11 +77,10 @@ export class WorkerServer implements SessionHost {
   #flushScheduled = false;
   #counter = 0;
   readonly #sessions = new Map<string, PacketSink>();
-  readonly #conns = new Set<StreamHttpConnection>();
+  readonly #conns = new Set<Connection>();
   readonly #freeSlots: number[] = [];
   #nextSlot = 0;
-  readonly #streamMax: number;
-  #slotWaiters: Array<() => void> = [];
+  readonly #limits: Record<ListenMode, ModeLimit>;
   readonly #listeners: Deno.Listener[] = [];
   #tick: ReturnType<typeof setInterval> | undefined;
   #stopping = false;
@@ -81,10 +93,14 @@ export class WorkerServer implements SessionHost {
     this.instanceId = new TextEncoder().encode(config.id);
     this.bufferSize = config.bufferSize;
     this.streamTimeoutMs = config.streamTimeoutSecs * 1000;
-    this.#streamMax = Math.max(
-      1,
-      Math.floor(config.streamMaxconn / config.workers),
-    );
+    this.reqTimeoutMs = config.reqTimeoutSecs * 1000;
+    this.bodyBufferSize = config.bodyBufferSize;
+    const perWorker = (n: number) =>
+      Math.max(1, Math.floor(n / config.workers));
+    this.#limits = {
+      stream: { max: perWorker(config.streamMaxconn), count: 0, waiters: [] },
+      req: { max: perWorker(config.reqMaxconn), count: 0, waiters: [] },
+    };
   }
 
   /** Number of open client connections. */
@@ -124,10 +140,11 @@ export class WorkerServer implements SessionHost {
   }
 
   async #acceptLoop(listener: Deno.Listener, spec: ListenSpec): Promise<void> {
-    const secure = spec.tls;
+    const limit = this.#limits[spec.mode];
     while (!this.#stopping) {
-      if (this.#conns.size >= this.#streamMax) {
-        await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+      if (limit.count >= limit.max) {
+        // like Condure: stop accepting; new connections wait in the kernel backlog
+        await new Promise<void>((resolve) => limit.waiters.push(resolve));
         continue;
       }
       let conn: Deno.Conn;
@@ -140,11 +157,13 @@ export class WorkerServer implements SessionHost {
         );
         continue;
       }
-      this.#startConnection(conn, secure);
+      this.#startConnection(conn, spec);
     }
   }
 
-  #startConnection(conn: Deno.Conn, secure: boolean): void {
+  #startConnection(conn: Deno.Conn, spec: ListenSpec): void {
+    const secure = spec.tls;
+    const limit = this.#limits[spec.mode];
     const addr = conn.remoteAddr;
     let peer = {};
     if (addr.transport === "tcp") {
@@ -157,7 +176,7 @@ export class WorkerServer implements SessionHost {
       peer = { address: addr.hostname, port: addr.port };
     }
     const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
-    let session: StreamHttpConnection | null = null;
+    let session: Connection | null = null;
     const io = new ClientConnection(conn, {
       onError: (e) => {
         if (session !== null) this.#contain(session, e);
@@ -165,23 +184,26 @@ export class WorkerServer implements SessionHost {
     }, () => {
       if (session !== null) this.#conns.delete(session);
       this.#freeSlots.push(slot);
-      const waiter = this.#slotWaiters.shift();
-      if (waiter) waiter();
+      limit.count--;
+      limit.waiters.shift()?.();
     });
-    session = new StreamHttpConnection(this, io, {
-      slot,
-      secure,
-      peer,
-      websocket: {
-        compression: this.#config.compression,
-        messagesMax: this.#config.messagesMax,
-      },
-    });
+    session = spec.mode === "req"
+      ? new ReqHttpConnection(this, io, { slot, secure, peer })
+      : new StreamHttpConnection(this, io, {
+        slot,
+        secure,
+        peer,
+        websocket: {
+          compression: this.#config.compression,
+          messagesMax: this.#config.messagesMax,
+        },
+      });
     io.attach(session);
     this.#conns.add(session);
+    limit.count++;
     if (this.logger.debugEnabled) {
       this.#serverLog.debug(
-        `worker ${this.#index}: stream conn starting ${slot} ${this.#conns.size}/${this.#streamMax}`,
+        `worker ${this.#index}: ${spec.mode} conn starting ${slot} ${limit.count}/${limit.max}`,
       );
     }
     try {
@@ -217,6 +239,11 @@ export class WorkerServer implements SessionHost {
     this.#scheduleFlush();
   }
 
+  sendReq(payload: Uint8Array): void {
+    this.#out.add(PacketRoute.Dealer, payload);
+    this.#scheduleFlush();
+  }
+
   now(): number {
     return performance.now();
   }
@@ -226,11 +253,13 @@ export class WorkerServer implements SessionHost {
   /** Handles a batch of packets from the hub. */
   receiveBatch(batch: Uint8Array): void {
     readBatch(batch, (route, _identity, payload) => {
-      if (route === PacketRoute.Stream) this.#onStreamPacket(payload);
+      if (route === PacketRoute.Stream || route === PacketRoute.Req) {
+        this.#onPacket(payload);
+      }
     });
   }
 
-  #onStreamPacket(payload: Uint8Array): void {
+  #onPacket(payload: Uint8Array): void {
     let p: InboundPacket;
     try {
       p = parsePacket(payload);
@@ -329,10 +358,11 @@ export class WorkerServer implements SessionHost {
         // already closed
       }
     }
-    for (const w of this.#slotWaiters) w();
-    this.#slotWaiters = [];
+    for (const limit of Object.values(this.#limits)) {
+      for (const w of limit.waiters.splice(0)) w();
+    }
     if (this.#tick !== undefined) clearInterval(this.#tick);
-    const cancels: Array<[Uint8Array, StreamHttpConnection]> = [];
+    const cancels: Array<[Uint8Array, Connection]> = [];
     for (const conn of this.#conns) {
       const addr = conn.cancelAddress();
       if (addr !== null) cancels.push([addr, conn]);

@@ -63,9 +63,14 @@ export function removeIpcFiles(paths: readonly string[]): void {
 
 /** Sets linger 0 and closes, ignoring sockets already closed. */
 export function closeNow(socket: ZmqSocket): void {
+  closeLinger(socket, 0);
+}
+
+/** Closes `socket`, letting libzmq deliver what it holds for up to `lingerMs`. */
+export function closeLinger(socket: ZmqSocket, lingerMs: number): void {
   if (socket.closed) return;
   try {
-    socket.setLinger(0);
+    socket.setLinger(lingerMs);
   } catch {
     // ETERM after a context shutdown: closing still works
   }

@@ -6,7 +6,7 @@
  */
 
 import { Logger } from "../log.ts";
-import { attach, closeNow, removeIpcFiles } from "./_attach.ts";
+import { attach, closeLinger, closeNow, removeIpcFiles } from "./_attach.ts";
 import { PollLoop } from "./_loop.ts";
 import { copyPart, receivePart, releasePart, skipRest } from "./_msg.ts";
 import { Fifo } from "./_queue.ts";
@@ -243,9 +243,12 @@ export class StreamSockets implements AsyncDisposable {
     return true;
   }
 
-  /** Stops the loop, closes the sockets (dropping backlogs), removes ipc files. */
-  close(): Promise<void> {
-    this.#closing ??= this.#close();
+  /**
+   * Stops the loop, closes the sockets and removes ipc files. With `lingerMs` > 0, queued
+   * packets get up to that long to leave first (shutdown cancels); otherwise they are dropped.
+   */
+  close(options: { lingerMs?: number } = {}): Promise<void> {
+    this.#closing ??= this.#close(options.lingerMs ?? 0);
     return this.#closing;
   }
 
@@ -254,14 +257,22 @@ export class StreamSockets implements AsyncDisposable {
     return this.close();
   }
 
-  async #close(): Promise<void> {
+  async #close(lingerMs: number): Promise<void> {
+    const deadline = Date.now() + lingerMs;
+    while (
+      (this.pendingRequests > 0 || this.pendingRouted > 0) &&
+      Date.now() < deadline
+    ) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     await this.#loop.close();
     this.#pushQueue.clear();
     this.#routerQueue.clear();
-    closeNow(this.#push);
-    closeNow(this.#router);
+    const linger = Math.max(0, deadline - Date.now());
+    closeLinger(this.#push, linger);
+    closeLinger(this.#router, linger);
     closeNow(this.#sub);
     removeIpcFiles(this.#boundPaths);
   }
