@@ -77,3 +77,99 @@ export async function sClient(
   const output = dec.decode(out.stdout) + dec.decode(out.stderr);
   return { ok: /Cipher is (?!\(NONE\))/.test(output), output };
 }
+
+/**
+ * A TLS client for end-to-end tests: everything received is kept as latin-1 text; waits
+ * are predicates over it.
+ */
+export class TlsTextClient implements AsyncDisposable {
+  readonly #socket: tls.TLSSocket;
+  #text = "";
+  #closed = false;
+  #waiters = new Set<() => void>();
+
+  private constructor(socket: tls.TLSSocket) {
+    this.#socket = socket;
+    socket.on("data", (d: Uint8Array) => {
+      let s = "";
+      for (let i = 0; i < d.length; i++) s += String.fromCharCode(d[i]!);
+      this.#text += s;
+      this.#wake();
+    });
+    socket.on("close", () => {
+      this.#closed = true;
+      this.#wake();
+    });
+    socket.on("error", () => {});
+  }
+
+  /** Connects to 127.0.0.1:`port` with SNI `servername` ("" = none). */
+  static async connect(
+    port: number,
+    servername: string,
+  ): Promise<TlsTextClient> {
+    return new TlsTextClient(await connect(port, { servername }));
+  }
+
+  /** Subject CN of the server certificate. */
+  get cn(): string {
+    return String(this.#socket.getPeerCertificate().subject?.CN ?? "");
+  }
+
+  /** Everything received so far. */
+  get text(): string {
+    return this.#text;
+  }
+
+  /** Whether the server closed the connection. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends latin-1 `text`. */
+  write(text: string): Promise<void> {
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    return new Promise((resolve, reject) => {
+      this.#socket.write(bytes, (e) => e ? reject(e) : resolve());
+    });
+  }
+
+  /** Waits until `done(text)` holds (or the connection closes); returns the text. */
+  async until(
+    done: (text: string) => boolean,
+    timeoutMs = 5000,
+  ): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done(this.#text)) {
+      if (this.#closed) {
+        throw new Error(
+          `closed before expected data: ${JSON.stringify(this.#text)}`,
+        );
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`timed out; got ${JSON.stringify(this.#text)}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, left);
+        const waiters = this.#waiters;
+        function wake() {
+          clearTimeout(timer);
+          waiters.delete(wake);
+          resolve();
+        }
+        waiters.add(wake);
+      });
+    }
+    return this.#text;
+  }
+
+  #wake(): void {
+    for (const w of [...this.#waiters]) w();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await closeSocket(this.#socket);
+  }
+}
