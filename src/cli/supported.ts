@@ -11,10 +11,7 @@ import type { Config } from "./config.ts";
 export type Feature = "tls" | "default-cert" | "compression" | "req";
 
 /** Not supported yet. The one place to edit as features land. */
-export const UNSUPPORTED: ReadonlySet<Feature> = new Set<Feature>([
-  "tls",
-  "default-cert",
-]);
+export const UNSUPPORTED: ReadonlySet<Feature> = new Set<Feature>([]);
 
 const DESCRIPTIONS: Readonly<Record<Feature, string>> = {
   "tls": 'tls (listen param "tls")',

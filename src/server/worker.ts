@@ -29,14 +29,14 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       server = new WorkerServer(msg.config, msg.index, {
         sendBatch: (batch) => post({ type: "packets", batch }, [batch.buffer]),
       });
-      try {
-        post({ type: "ready", listening: server.listen() });
-      } catch (err) {
-        post({
-          type: "fatal",
-          message: err instanceof Error ? err.message : String(err),
-        });
-      }
+      server.listen().then(
+        (listening) => post({ type: "ready", listening }),
+        (err) =>
+          post({
+            type: "fatal",
+            message: err instanceof Error ? err.message : String(err),
+          }),
+      );
       break;
     }
     case "packets":

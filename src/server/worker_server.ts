@@ -18,6 +18,7 @@ import {
   ZhttpParseError,
 } from "../zhttp/mod.ts";
 import { BatchWriter, PacketRoute, readBatch } from "./batch.ts";
+import { type ByteStream, listenTls } from "../tls/mod.ts";
 import { ClientConnection } from "./client_conn.ts";
 
 /** ZHTTP session timeout (`ZHTTP_SESSION_TIMEOUT`). */
@@ -32,6 +33,12 @@ export interface WorkerLink {
 }
 
 const DECODER = new TextDecoder();
+
+/** Something connections are accepted from: a Deno listener or a TLS listener. */
+interface Acceptor {
+  accept(): Promise<ByteStream>;
+  close(): void;
+}
 
 /** A client connection of either mode. */
 type Connection = StreamHttpConnection | ReqHttpConnection;
@@ -81,7 +88,7 @@ export class WorkerServer implements ReqSessionHost {
   readonly #freeSlots: number[] = [];
   #nextSlot = 0;
   readonly #limits: Record<ListenMode, ModeLimit>;
-  readonly #listeners: Deno.Listener[] = [];
+  readonly #listeners: Acceptor[] = [];
   #tick: ReturnType<typeof setInterval> | undefined;
   #stopping = false;
 
@@ -109,37 +116,58 @@ export class WorkerServer implements ReqSessionHost {
   }
 
   /** Binds every listen port this worker serves; returns their descriptions. */
-  listen(): string[] {
+  async listen(): Promise<string[]> {
     const out: string[] = [];
     for (const spec of this.#config.listen) {
       const a = spec.address;
       if (a.kind === "unix" && this.#index !== 0) continue; // one accepter per unix socket
-      let listener: Deno.Listener;
-      if (a.kind === "unix") {
-        try {
-          Deno.removeSync(a.path);
-        } catch {
-          // not there
-        }
-        listener = Deno.listen({ transport: "unix", path: a.path });
-        if (a.mode !== undefined) Deno.chmodSync(a.path, a.mode);
-      } else {
-        listener = Deno.listen({
-          transport: "tcp",
-          hostname: a.hostname,
-          port: a.port,
-          reusePort: this.#config.workers > 1,
-        });
+      let acceptor: Acceptor;
+      try {
+        acceptor = await this.#bind(spec);
+      } catch (e) {
+        throw new Error(
+          `failed to bind ${describeListen(spec)}: ${
+            e instanceof Error ? e.message : String(e)
+          }`,
+        );
       }
-      this.#listeners.push(listener);
+      this.#listeners.push(acceptor);
       out.push(describeListen(spec));
-      void this.#acceptLoop(listener, spec);
+      void this.#acceptLoop(acceptor, spec);
     }
     this.#tick = setInterval(() => this.#onTick(), TICK_MS);
     return out;
   }
 
-  async #acceptLoop(listener: Deno.Listener, spec: ListenSpec): Promise<void> {
+  async #bind(spec: ListenSpec): Promise<Acceptor> {
+    const a = spec.address;
+    const reusePort = this.#config.workers > 1;
+    if (a.kind === "unix") {
+      try {
+        Deno.removeSync(a.path);
+      } catch {
+        // not there
+      }
+      const listener = Deno.listen({ transport: "unix", path: a.path });
+      if (a.mode !== undefined) Deno.chmodSync(a.path, a.mode);
+      return listener;
+    }
+    if (spec.tls) {
+      return await listenTls(spec, {
+        identitiesDir: this.#config.tlsIdentitiesDir,
+        reusePort,
+        onError: (message) => this.#serverLog.debug(`tls: ${message}`),
+      });
+    }
+    return Deno.listen({
+      transport: "tcp",
+      hostname: a.hostname,
+      port: a.port,
+      reusePort,
+    });
+  }
+
+  async #acceptLoop(listener: Acceptor, spec: ListenSpec): Promise<void> {
     const limit = this.#limits[spec.mode];
     while (!this.#stopping) {
       if (limit.count >= limit.max) {
@@ -147,7 +175,7 @@ export class WorkerServer implements ReqSessionHost {
         await new Promise<void>((resolve) => limit.waiters.push(resolve));
         continue;
       }
-      let conn: Deno.Conn;
+      let conn: ByteStream;
       try {
         conn = await listener.accept();
       } catch (e) {
@@ -161,17 +189,19 @@ export class WorkerServer implements ReqSessionHost {
     }
   }
 
-  #startConnection(conn: Deno.Conn, spec: ListenSpec): void {
+  #startConnection(conn: ByteStream, spec: ListenSpec): void {
     const secure = spec.tls;
     const limit = this.#limits[spec.mode];
     const addr = conn.remoteAddr;
     let peer = {};
     if (addr.transport === "tcp") {
-      try {
-        (conn as Deno.TcpConn).setNoDelay(true);
-        (conn as Deno.TcpConn).setKeepAlive(true);
-      } catch {
-        // connection already gone
+      if (!spec.tls) {
+        try {
+          (conn as Deno.TcpConn).setNoDelay(true);
+          (conn as Deno.TcpConn).setKeepAlive(true);
+        } catch {
+          // connection already gone
+        }
       }
       peer = { address: addr.hostname, port: addr.port };
     }
