@@ -14,7 +14,12 @@ import {
   StreamSockets,
   ZmqContext,
 } from "../zmq/mod.ts";
-import { peekIds, splitAddress, ZhttpParseError } from "../zhttp/mod.ts";
+import {
+  describePacket,
+  peekIds,
+  splitAddress,
+  ZhttpParseError,
+} from "../zhttp/mod.ts";
 import { BatchWriter, PacketRoute, readBatch } from "./batch.ts";
 import type { FromWorker, ToWorker } from "./messages.ts";
 
@@ -24,6 +29,25 @@ export const SHUTDOWN_BUDGET_MS = 10_000;
 const appLog = new Logger("condure");
 const zLog = new Logger("condure::app");
 const serverLog = new Logger("condure::server");
+const zsockLog = new Logger("condure::zhttpsocket");
+const LATIN1 = new TextDecoder("latin1");
+
+function latin1(bytes: Uint8Array): string {
+  return LATIN1.decode(bytes);
+}
+
+/** Condure's TRACE dump of a packet leaving on a ZeroMQ socket. */
+function traceOut(
+  kind: PacketRoute,
+  identity: Uint8Array,
+  payload: Uint8Array,
+): void {
+  const what = describePacket(payload);
+  if (kind === PacketRoute.Push) zsockLog.trace(`OUT stream ${what}`);
+  else if (kind === PacketRoute.Router) {
+    zsockLog.trace(`OUT stream to ${latin1(identity)} ${what}`);
+  } else zsockLog.trace(`OUT req ${what}`);
+}
 
 interface WorkerSlot {
   index: number;
@@ -124,6 +148,11 @@ export async function runServer(config: Config): Promise<number> {
       serverLog.warn("packet not for us");
       return;
     }
+    if (zsockLog.traceEnabled) {
+      zsockLog.trace(
+        `IN stream ${latin1(split.address)} ${describePacket(split.payload)}`,
+      );
+    }
     route(split.payload, PacketRoute.Stream);
   };
 
@@ -142,7 +171,12 @@ export async function runServer(config: Config): Promise<number> {
       connect: config.zclientConnect,
       ipcFileMode: config.ipcFileMode,
       rcvHwm: hwm,
-      onMessage: (payload) => route(payload, PacketRoute.Req),
+      onMessage: (payload) => {
+        if (zsockLog.traceEnabled) {
+          zsockLog.trace(`IN req ${describePacket(payload)}`);
+        }
+        route(payload, PacketRoute.Req);
+      },
     });
   }
   let stream: StreamSockets | null = null;
@@ -164,6 +198,7 @@ export async function runServer(config: Config): Promise<number> {
 
   const onWorkerPackets = (batch: Uint8Array) => {
     readBatch(batch, (kind, identity, payload) => {
+      if (zsockLog.traceEnabled) traceOut(kind, identity, payload);
       if (kind === PacketRoute.Push) stream?.sendRequest(payload);
       else if (kind === PacketRoute.Router) stream?.sendTo(identity, payload);
       else if (kind === PacketRoute.Dealer) req?.send(payload);
