@@ -20,8 +20,8 @@ import {
   splitAddress,
   ZhttpParseError,
 } from "../zhttp/mod.ts";
-import { BatchWriter, PacketRoute, readBatch } from "./batch.ts";
-import type { FromWorker, ToWorker } from "./messages.ts";
+import { PacketRoute, readBatch } from "./batch.ts";
+import { WorkerPool } from "./worker_pool.ts";
 
 /** How long shutdown waits for workers to hand over their cancels. */
 export const SHUTDOWN_BUDGET_MS = 10_000;
@@ -47,13 +47,6 @@ function traceOut(
   else if (kind === PacketRoute.Router) {
     zsockLog.trace(`OUT stream to ${latin1(identity)} ${what}`);
   } else zsockLog.trace(`OUT req ${what}`);
-}
-
-interface WorkerSlot {
-  index: number;
-  worker: Worker;
-  out: BatchWriter;
-  stopped: boolean;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -93,20 +86,19 @@ export async function runServer(config: Config): Promise<number> {
   }
   const instanceId = new TextEncoder().encode(config.id);
   using ctx = new ZmqContext();
-  const slots: WorkerSlot[] = [];
+  const pool = new WorkerPool({
+    config,
+    onPackets: (batch) => onWorkerPackets(batch),
+  });
   let flushScheduled = false;
-
   const flushWorkers = () => {
     flushScheduled = false;
-    for (const s of slots) {
-      const batch = s.out.take();
-      if (batch !== null) post(s, { type: "packets", batch }, [batch.buffer]);
-    }
+    pool.flush();
   };
   const queueFor = (index: number, payload: Uint8Array, kind: PacketRoute) => {
-    const s = slots[index];
-    if (s === undefined) return;
-    s.out.add(kind, payload);
+    const out = pool.out(index);
+    if (out === undefined) return;
+    out.add(kind, payload);
     if (!flushScheduled) {
       flushScheduled = true;
       queueMicrotask(flushWorkers);
@@ -115,7 +107,7 @@ export async function runServer(config: Config): Promise<number> {
 
   // Sends a handler packet to every worker named by the first component of its id(s).
   const route = (payload: Uint8Array, kind: PacketRoute) => {
-    if (slots.length === 1) {
+    if (pool.size === 1) {
       queueFor(0, payload, kind);
       return;
     }
@@ -132,7 +124,7 @@ export async function runServer(config: Config): Promise<number> {
     const seen = new Set<number>();
     for (const id of ids) {
       const w = workerOfId(id);
-      if (w < 0 || w >= slots.length || seen.has(w)) continue;
+      if (w < 0 || w >= pool.size || seen.has(w)) continue;
       seen.add(w);
       queueFor(w, payload, kind);
     }
@@ -196,7 +188,7 @@ export async function runServer(config: Config): Promise<number> {
     });
   }
 
-  const onWorkerPackets = (batch: Uint8Array) => {
+  const onWorkerPackets = (batch: Uint8Array): void => {
     readBatch(batch, (kind, identity, payload) => {
       if (zsockLog.traceEnabled) traceOut(kind, identity, payload);
       if (kind === PacketRoute.Push) stream?.sendRequest(payload);
@@ -206,88 +198,18 @@ export async function runServer(config: Config): Promise<number> {
   };
 
   // ---- workers ----
-  let ready = 0;
-  let fatal: string | null = null;
-  let readyResolve: () => void = () => {};
-  const allReady = new Promise<void>((r) => (readyResolve = r));
-  let listening: string[] = [];
-  let shuttingDown = false;
-  let stoppedCount = 0;
-  let stoppedResolve: () => void = () => {};
-  const allStopped = new Promise<void>((r) => (stoppedResolve = r));
-
-  function post(
-    s: WorkerSlot,
-    msg: ToWorker,
-    transfer: Transferable[] = [],
-  ): void {
-    s.worker.postMessage(msg, transfer);
-  }
-
-  function spawn(index: number): WorkerSlot {
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), {
-      type: "module",
-    });
-    const slot: WorkerSlot = {
-      index,
-      worker,
-      out: new BatchWriter(),
-      stopped: false,
-    };
-    worker.onmessage = (e: MessageEvent<FromWorker>) => {
-      const msg = e.data;
-      switch (msg.type) {
-        case "packets":
-          onWorkerPackets(msg.batch);
-          break;
-        case "ready":
-          listening = msg.listening;
-          if (++ready === config.workers) readyResolve();
-          break;
-        case "fatal":
-          fatal ??= msg.message;
-          readyResolve();
-          break;
-        case "stopped":
-          slot.stopped = true;
-          if (++stoppedCount === slots.length) stoppedResolve();
-          break;
-      }
-    };
-    worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      appLog.error(`worker ${index} failed: ${e.message}`);
-      worker.terminate();
-      if (shuttingDown) {
-        if (!slot.stopped) {
-          slot.stopped = true;
-          if (++stoppedCount === slots.length) stoppedResolve();
-        }
-        return;
-      }
-      const replacement = spawn(index);
-      slots[index] = replacement;
-      post(replacement, { type: "init", config, index });
-    };
-    return slot;
-  }
-
-  for (let i = 0; i < config.workers; i++) slots.push(spawn(i));
-  for (const s of slots) post(s, { type: "init", config, index: s.index });
-  await allReady;
-
+  const started = await pool.start();
   const terminateAll = async () => {
-    for (const s of slots) s.worker.terminate();
+    pool.terminate();
     await stream?.close({ lingerMs: 1000 });
     await req?.close();
   };
-
-  if (fatal !== null) {
-    appLog.error(fatal);
+  if (!started.ok) {
+    appLog.error(started.message);
     await terminateAll();
     return 1;
   }
-  for (const l of listening) serverLog.info(`listening on ${l}`);
+  for (const l of started.listening) serverLog.info(`listening on ${l}`);
   appLog.info("started");
 
   // ---- shutdown ----
@@ -308,14 +230,7 @@ export async function runServer(config: Config): Promise<number> {
     Deno.addSignalListener(sig, () => Deno.exit(1));
   }
   appLog.info("stopping...");
-  shuttingDown = true;
-  for (const s of slots) post(s, { type: "stop" });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    allStopped,
-    new Promise<void>((r) => (timer = setTimeout(r, SHUTDOWN_BUDGET_MS))),
-  ]);
-  clearTimeout(timer);
+  await pool.stop(SHUTDOWN_BUDGET_MS);
   await terminateAll();
   appLog.info("stopped");
   return 0;
