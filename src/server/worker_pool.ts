@@ -116,7 +116,11 @@ export class WorkerPool {
           }
           break;
         case "fatal":
-          this.#readyResolve({ ok: false, message: msg.message });
+          // before start-up completes this fails the start; later (a replacement that cannot
+          // bind) it is logged and the other workers keep serving
+          if (this.#ready < this.#slots.length) {
+            this.#readyResolve({ ok: false, message: msg.message });
+          } else log.error(`worker ${index}: ${msg.message}`);
           break;
         case "stopped":
           this.#markStopped(slot);
