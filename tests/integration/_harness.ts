@@ -648,7 +648,7 @@ export class Server implements AsyncDisposable {
  * ```
  */
 export class RawClient implements AsyncDisposable {
-  #conn: Deno.TcpConn;
+  #conn: Deno.Conn;
   #loop: Promise<void>;
   #chunks: string[] = [];
   #text = "";
@@ -657,7 +657,7 @@ export class RawClient implements AsyncDisposable {
   #reset = false;
   #disposed = false;
 
-  private constructor(conn: Deno.TcpConn) {
+  private constructor(conn: Deno.Conn) {
     this.#conn = conn;
     this.#loop = this.#readLoop();
   }
@@ -670,9 +670,15 @@ export class RawClient implements AsyncDisposable {
     return new RawClient(await Deno.connect({ hostname, port }));
   }
 
-  /** The local port of this connection (the server's `peer-port`). */
+  /** Connects to a Unix-domain stream socket at `path`. */
+  static async connectUnix(path: string): Promise<RawClient> {
+    return new RawClient(await Deno.connect({ transport: "unix", path }));
+  }
+
+  /** The local port of this connection (the server's `peer-port`; 0 for Unix sockets). */
   get localPort(): number {
-    return this.#conn.localAddr.port;
+    const addr = this.#conn.localAddr;
+    return addr.transport === "tcp" ? addr.port : 0;
   }
 
   /** Everything received so far (latin-1). */
@@ -1065,4 +1071,266 @@ export function parseWsFrames(
     i = at + len;
   }
   return { frames, rest: text.slice(i) };
+}
+
+/**
+ * Waits until `child`'s stdout so far matches `pattern` (polling, nothing is consumed);
+ * returns the match. Rejects on timeout (default 5000 ms) or when the child exits first.
+ *
+ * @example
+ * ```ts
+ * import { Child, waitForOutput } from "./_harness.ts";
+ * await using child = Child.spawn(["/bin/echo", "ready"]);
+ * await waitForOutput(child, /ready/);
+ * ```
+ */
+export async function waitForOutput(
+  child: Child,
+  pattern: RegExp,
+  options: { timeoutMs?: number } = {},
+): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + (options.timeoutMs ?? 5000);
+  while (true) {
+    const m = child.stdout.match(pattern);
+    if (m !== null) return m;
+    if (child.exited) {
+      // the last output may still be in flight: one more look after it has drained
+      await child.status;
+      await delay(20);
+      const late = child.stdout.match(pattern);
+      if (late !== null) return late;
+      throw new Error(
+        `${child.name} exited before printing ${pattern}: ${child.stdout}${child.stderr}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${child.name} did not print ${pattern}; stdout: ${child.stdout}`,
+      );
+    }
+    await delay(20);
+  }
+}
+
+/**
+ * The end (exclusive) of the one complete HTTP/1.x response that starts at `from` in latin-1
+ * `text`, or -1 while incomplete. Knows `Content-Length`, `Transfer-Encoding: chunked`, and
+ * bodiless 1xx/204/304 responses; any other response is complete only at `closed`.
+ *
+ * @example
+ * ```ts
+ * import { responseEnd } from "./_harness.ts";
+ * const r = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+ * if (responseEnd(r + "HTTP", 0) !== r.length) throw new Error();
+ * ```
+ */
+export function responseEnd(
+  text: string,
+  from: number,
+  closed = false,
+): number {
+  const headEnd = text.indexOf("\r\n\r\n", from);
+  if (headEnd < 0) return -1;
+  const head = text.slice(from, headEnd + 2);
+  const bodyStart = headEnd + 4;
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
+  if ((status >= 100 && status < 200) || status === 204 || status === 304) {
+    return bodyStart;
+  }
+  if (/\r\nTransfer-Encoding: chunked\r\n/i.test(head)) {
+    let at = bodyStart;
+    while (true) {
+      const lineEnd = text.indexOf("\r\n", at);
+      if (lineEnd < 0) return -1;
+      const size = parseInt(text.slice(at, lineEnd), 16);
+      if (Number.isNaN(size)) return -1;
+      if (size === 0) {
+        const end = text.indexOf("\r\n\r\n", lineEnd);
+        return end < 0 ? -1 : end + 4;
+      }
+      at = lineEnd + 2 + size + 2;
+      if (at > text.length) return -1;
+    }
+  }
+  const length = /\r\nContent-Length: *(\d+)\r\n/i.exec(head);
+  if (length !== null) {
+    const end = bodyStart + Number(length[1]);
+    return text.length >= end ? end : -1;
+  }
+  return closed ? text.length : -1;
+}
+
+/**
+ * Waits until `client` has received `count` complete responses after byte `from` (default 0);
+ * returns them in order.
+ *
+ * @example
+ * ```ts ignore
+ * import { RawClient, readResponses } from "./_harness.ts";
+ * await using c = await RawClient.connect(8000);
+ * await c.write("GET / HTTP/1.1\r\n\r\n");
+ * const [response] = await readResponses(c, 1);
+ * ```
+ */
+export async function readResponses(
+  client: RawClient,
+  count: number,
+  options: { from?: number; timeoutMs?: number } = {},
+): Promise<string[]> {
+  const split = (text: string, closed: boolean): string[] | null => {
+    const out: string[] = [];
+    let at = options.from ?? 0;
+    while (out.length < count) {
+      const end = responseEnd(text, at, closed);
+      if (end < 0) return null;
+      out.push(text.slice(at, end));
+      at = end;
+    }
+    return out;
+  };
+  const text = await client.until((t, closed) => split(t, closed) !== null, {
+    what: `${count} complete response(s)`,
+    ...(options.timeoutMs === undefined
+      ? {}
+      : { timeoutMs: options.timeoutMs }),
+  });
+  return split(text, client.closed)!;
+}
+
+/**
+ * A port P on 127.0.0.1 such that P … P+count-1 were all free a moment ago (for tcp ZeroMQ
+ * spec bases, which use P, P+1 and P+2).
+ *
+ * @example
+ * ```ts
+ * import { freePortRun } from "./_harness.ts";
+ * const base = freePortRun(3);
+ * if (base <= 0 || base + 2 > 65535) throw new Error();
+ * ```
+ */
+export function freePortRun(count: number): number {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = freePort();
+    if (base + count - 1 > 65535) continue;
+    const held: Deno.Listener[] = [];
+    try {
+      for (let i = 1; i < count; i++) {
+        held.push(Deno.listen({ hostname: "127.0.0.1", port: base + i }));
+      }
+      return base;
+    } catch {
+      // taken: try another base
+    } finally {
+      for (const l of held) l.close();
+    }
+  }
+  throw new Error(`Cannot find ${count} consecutive free ports`);
+}
+
+/**
+ * Whether the IPv6 loopback `::1` can be listened on.
+ *
+ * @example
+ * ```ts
+ * import { hasIpv6Loopback } from "./_harness.ts";
+ * if (typeof hasIpv6Loopback() !== "boolean") throw new Error();
+ * ```
+ */
+export function hasIpv6Loopback(): boolean {
+  try {
+    using _l = Deno.listen({ hostname: "::1", port: 0 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Condure's log line format (reference §13, §17 item 58). */
+export const LOG_LINE =
+  /^\[(ERR|WARN|INFO|DEBUG|TRACE)\] \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[[^\]]+\] /;
+
+/** Options for {@linkcode AutoHandler.start}. */
+export interface AutoHandlerOptions {
+  /** Handler address and DEALER identity (default `h1`). */
+  from?: string;
+  /** Requests whose `uri` contains this text are held for the test (default `/hold`). */
+  hold?: string;
+}
+
+/**
+ * A scripted handler that answers every request packet at once with
+ * `200 OK`, body `"<id> <uri>"`, except requests whose uri contains `/hold`: those go to
+ * {@linkcode AutoHandler.held} for the test to answer (through {@linkcode AutoHandler.h}).
+ * Disposal stops the handler.
+ *
+ * @example
+ * ```ts ignore
+ * import { AutoHandler, Server } from "./_harness.ts";
+ * await using server = await Server.start();
+ * await using auto = await AutoHandler.start(server.streamBase);
+ * ```
+ */
+export class AutoHandler implements AsyncDisposable {
+  /** The underlying scripted handler (for explicit packets and received messages). */
+  readonly h: ScriptedHandler;
+  /** Held request packets. */
+  readonly held: Mailbox<Packet> = new Mailbox();
+  /** Number of requests answered automatically. */
+  answered = 0;
+  #loop: Promise<void>;
+
+  private constructor(h: ScriptedHandler, options: AutoHandlerOptions) {
+    this.h = h;
+    const from = options.from ?? "h1";
+    const hold = options.hold ?? "/hold";
+    this.#loop = (async () => {
+      while (true) {
+        let m: HandlerMessage;
+        try {
+          m = await h.next((x) => x.sock === "pull", { timeoutMs: 3_600_000 });
+        } catch {
+          return; // handler gone
+        }
+        const p = m.packet;
+        if (p === null) continue;
+        if (String(p.uri).includes(hold)) {
+          this.held.push(p);
+          continue;
+        }
+        try {
+          await h.send({
+            from,
+            id: p.id!,
+            seq: 0,
+            code: 200,
+            reason: "OK",
+            headers: [["Content-Type", "text/plain"]],
+            body: `${p.id} ${p.uri}`,
+          });
+          this.answered++;
+        } catch {
+          return;
+        }
+      }
+    })();
+  }
+
+  /** Starts a scripted handler on `stream` (a spec base) and answers its requests. */
+  static async start(
+    stream: string,
+    options: AutoHandlerOptions = {},
+  ): Promise<AutoHandler> {
+    const h = await ScriptedHandler.start({
+      stream,
+      ...(options.from === undefined ? {} : { from: options.from }),
+    });
+    return new AutoHandler(h, options);
+  }
+
+  /** Stops the handler and the answering loop. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.h[Symbol.asyncDispose]();
+    await this.#loop;
+    this.held.close();
+  }
 }
