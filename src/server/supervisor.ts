@@ -22,6 +22,7 @@ import {
 } from "../zhttp/mod.ts";
 import { PacketRoute, readBatch } from "./batch.ts";
 import { WorkerPool } from "./worker_pool.ts";
+import { describeListen } from "./worker_server.ts";
 
 /** How long shutdown waits for workers to hand over their cancels. */
 export const SHUTDOWN_BUDGET_MS = 10_000;
@@ -209,7 +210,10 @@ export async function runServer(config: Config): Promise<number> {
     await terminateAll();
     return 1;
   }
-  for (const l of started.listening) serverLog.info(`listening on ${l}`);
+  // every worker binds every TCP port, but only worker 0 the Unix sockets: log from the config
+  for (const spec of config.listen) {
+    serverLog.info(`listening on ${describeListen(spec)}`);
+  }
   appLog.info("started");
 
   // ---- shutdown ----
