@@ -20,12 +20,22 @@ export interface ConnectionSession {
   onWriteError(): void;
   /** A write carrying `bodyBytes` handler body bytes completed. */
   onWritten(bodyBytes: number): void;
+  /**
+   * The connection is closed and no read targets the session's buffers any more (called
+   * once, after the close).
+   */
+  release?(): void;
 }
 
-/** Callbacks of the owner of a connection. */
+/**
+ * Callbacks of the owner of a connection. One hooks object can serve every connection of a
+ * worker: each call says which connection it is about.
+ */
 export interface ConnectionHooks {
   /** The session threw while handling an event: a bug, contained to this connection. */
-  onError(error: unknown): void;
+  onError(error: unknown, io: ClientConnection): void;
+  /** The connection was closed (called once). */
+  onClosed?(io: ClientConnection): void;
 }
 
 /** How long a graceful close waits for queued bytes to reach a client that does not read. */
@@ -41,13 +51,13 @@ interface PendingWrite {
  *
  * @example
  * ```ts ignore
- * const io = new ClientConnection(conn, () => console.log("closed"));
+ * const io = new ClientConnection(conn, { onError: (e) => console.error(e) }, () => console.log("closed"));
  * io.attach(session);
  * ```
  */
 export class ClientConnection implements ClientIo {
   readonly #conn: ByteStream;
-  readonly #onClosed: () => void;
+  readonly #onClosed: (() => void) | undefined;
   readonly #hooks: ConnectionHooks;
   #session: ConnectionSession | null = null;
   #wantRead = false;
@@ -57,9 +67,20 @@ export class ClientConnection implements ClientIo {
   #closeAfterWrites = false;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  #released = false;
+  // one pair of read callbacks per connection (an idle connection's pending read holds them)
+  readonly #readDone = (n: number | null) => this.#onReadDone(n);
+  readonly #readFailed = () => this.#onReadDone(null);
 
-  /** Wraps `conn`; `onClosed` runs once when the connection is closed. */
-  constructor(conn: ByteStream, hooks: ConnectionHooks, onClosed: () => void) {
+  /**
+   * Wraps `conn`; `hooks.onClosed` (and `onClosed`, if given) run once when the connection is
+   * closed.
+   */
+  constructor(
+    conn: ByteStream,
+    hooks: ConnectionHooks,
+    onClosed?: () => void,
+  ) {
     this.#conn = conn;
     this.#hooks = hooks;
     this.#onClosed = onClosed;
@@ -70,6 +91,11 @@ export class ClientConnection implements ClientIo {
     this.#session = session;
   }
 
+  /** The attached session. */
+  get session(): ConnectionSession | null {
+    return this.#session;
+  }
+
   /** Whether the connection is closed. */
   get closed(): boolean {
     return this.#closed;
@@ -77,7 +103,7 @@ export class ClientConnection implements ClientIo {
 
   setReading(on: boolean): void {
     this.#wantRead = on;
-    if (on && !this.#reading && !this.#closed) void this.#readLoop();
+    if (on && !this.#reading && !this.#closed) this.#readNext();
   }
 
   write(data: Uint8Array, bodyBytes: number): void {
@@ -106,36 +132,66 @@ export class ClientConnection implements ClientIo {
     } catch {
       // already closed
     }
-    this.#onClosed();
+    this.#hooks.onClosed?.(this);
+    this.#onClosed?.();
+    if (!this.#reading) this.#release();
   }
 
-  async #readLoop(): Promise<void> {
-    const session = this.#session!;
-    this.#reading = true;
+  /** Hands the session's buffers back once closed and no read targets them. */
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
     try {
-      while (this.#wantRead && !this.#closed) {
-        const target = session.readTarget();
-        if (target.length === 0) break;
-        let n: number | null;
-        try {
-          n = await this.#conn.read(target);
-        } catch {
-          n = null; // reset by peer and the like: the same as EOF for the session
-        }
-        if (this.#closed) return;
+      this.#session?.release?.();
+    } catch (e) {
+      this.#hooks.onError(e, this);
+    }
+  }
+
+  /**
+   * Starts one read into the session's target. Reads are chained through two callbacks made
+   * once per connection rather than an async loop: an idle connection's pending read then
+   * holds no suspended generator, context or extra promises.
+   */
+  #readNext(): void {
+    const session = this.#session!;
+    let target: Uint8Array;
+    try {
+      target = session.readTarget();
+    } catch (e) {
+      this.#hooks.onError(e, this);
+      this.#finish();
+      return;
+    }
+    if (target.length === 0) return;
+    this.#reading = true;
+    this.#conn.read(target).then(this.#readDone, this.#readFailed);
+  }
+
+  #onReadDone(n: number | null): void {
+    // #reading stays set while the session handles the result, so that it cannot start a
+    // read (and move its buffers) from inside its own callback; the next read starts after.
+    if (!this.#closed) {
+      const session = this.#session!;
+      try {
         if (n === null) {
+          // EOF, or reset by peer and the like: the same for the session
           this.#wantRead = false;
           session.onEof();
-          return;
+        } else {
+          session.onRead(n);
         }
-        session.onRead(n);
+      } catch (e) {
+        this.#hooks.onError(e, this);
+        this.#finish();
       }
-    } catch (e) {
-      this.#hooks.onError(e);
-      this.#finish();
-    } finally {
-      this.#reading = false;
     }
+    this.#reading = false;
+    if (this.#closed) {
+      this.#release();
+      return;
+    }
+    if (this.#wantRead) this.#readNext();
   }
 
   async #writeLoop(): Promise<void> {
@@ -168,7 +224,7 @@ export class ClientConnection implements ClientIo {
         }
       }
     } catch (e) {
-      this.#hooks.onError(e);
+      this.#hooks.onError(e, this);
       this.#finish();
       return;
     } finally {

@@ -12,6 +12,8 @@ import type { PacketSink } from "../session/host.ts";
 import { batchPackets } from "../session/keep_alive.ts";
 import { ReqHttpConnection, type ReqSessionHost } from "../session/req_http.ts";
 import { StreamHttpConnection } from "../session/stream_http.ts";
+import type { WebSocketConfig } from "../session/websocket.ts";
+import { ReadPool } from "../session/read_pool.ts";
 import {
   type InboundPacket,
   parsePacket,
@@ -19,7 +21,8 @@ import {
 } from "../zhttp/mod.ts";
 import { BatchWriter, PacketRoute, readBatch } from "./batch.ts";
 import { type ByteStream, listenTls } from "../tls/mod.ts";
-import { ClientConnection } from "./client_conn.ts";
+import { type TimerId, TimerWheel } from "../timer/wheel.ts";
+import { ClientConnection, type ConnectionHooks } from "./client_conn.ts";
 
 /** ZHTTP session timeout (`ZHTTP_SESSION_TIMEOUT`). */
 export const SESSION_TIMEOUT_MS = 60_000;
@@ -84,10 +87,35 @@ export class WorkerServer implements ReqSessionHost {
   #flushScheduled = false;
   #counter = 0;
   readonly #sessions = new Map<string, PacketSink>();
-  readonly #conns = new Set<Connection>();
+  /** Open connections and their entry in the timer wheel. */
+  readonly #conns = new Map<Connection, TimerId>();
+  /**
+   * One wheel entry per connection at its {@linkcode StreamHttpConnection.nextDeadline}: a
+   * tick visits only the connections that are due (or whose deadline moved on, which are then
+   * put at their new deadline), never every connection.
+   */
+  readonly #wheel = new TimerWheel<Connection>({
+    tickMs: TICK_MS,
+    now: performance.now(),
+  });
+  /** Connections fired by the current tick (reused). */
+  readonly #fired: Connection[] = [];
+  readonly #onWake = (conn: StreamHttpConnection) => this.#wake(conn);
+  /** Read buffers of this worker's stream connections. */
+  readonly #readPool: ReadPool;
+  /** Hooks shared by every connection of this worker. */
+  readonly #hooks: ConnectionHooks = {
+    onError: (error, io) => {
+      const session = io.session as Connection | null;
+      if (session !== null) this.#contain(session, error);
+    },
+    onClosed: (io) => this.#onClosed(io.session as Connection | null),
+  };
   readonly #freeSlots: number[] = [];
   #nextSlot = 0;
   readonly #limits: Record<ListenMode, ModeLimit>;
+  /** WebSocket settings, one object shared by every connection. */
+  readonly #websocket: WebSocketConfig;
   readonly #listeners: Acceptor[] = [];
   #tick: ReturnType<typeof setInterval> | undefined;
   #stopping = false;
@@ -102,6 +130,11 @@ export class WorkerServer implements ReqSessionHost {
     this.streamTimeoutMs = config.streamTimeoutSecs * 1000;
     this.reqTimeoutMs = config.reqTimeoutSecs * 1000;
     this.bodyBufferSize = config.bodyBufferSize;
+    this.#readPool = new ReadPool({ bufferSize: config.bufferSize });
+    this.#websocket = {
+      compression: config.compression,
+      messagesMax: config.messagesMax,
+    };
     const perWorker = (n: number) =>
       Math.max(1, Math.floor(n / config.workers));
     this.#limits = {
@@ -206,30 +239,21 @@ export class WorkerServer implements ReqSessionHost {
       peer = { address: addr.hostname, port: addr.port };
     }
     const slot = this.#freeSlots.pop() ?? this.#nextSlot++;
-    let session: Connection | null = null;
-    const io = new ClientConnection(conn, {
-      onError: (e) => {
-        if (session !== null) this.#contain(session, e);
-      },
-    }, () => {
-      if (session !== null) this.#conns.delete(session);
-      this.#freeSlots.push(slot);
-      limit.count--;
-      limit.waiters.shift()?.();
-    });
-    session = spec.mode === "req"
+    // no closures per connection: one hooks object serves them all
+    const io = new ClientConnection(conn, this.#hooks);
+    const session = spec.mode === "req"
       ? new ReqHttpConnection(this, io, { slot, secure, peer })
       : new StreamHttpConnection(this, io, {
         slot,
         secure,
         peer,
-        websocket: {
-          compression: this.#config.compression,
-          messagesMax: this.#config.messagesMax,
-        },
+        websocket: this.#websocket,
+        onWake: this.#onWake,
+        readPool: this.#readPool,
       });
     io.attach(session);
-    this.#conns.add(session);
+    const timer = this.#wheel.add(session, Infinity);
+    this.#conns.set(session, timer);
     limit.count++;
     if (this.logger.debugEnabled) {
       this.#serverLog.debug(
@@ -238,9 +262,22 @@ export class WorkerServer implements ReqSessionHost {
     }
     try {
       session.start();
+      this.#wheel.schedule(timer, session.nextDeadline(this.now()));
     } catch (e) {
       this.#contain(session, e);
     }
+  }
+
+  #onClosed(session: Connection | null): void {
+    if (session === null) return;
+    const timer = this.#conns.get(session);
+    if (timer !== undefined) this.#wheel.cancel(timer);
+    this.#conns.delete(session);
+    this.#freeSlots.push(session.slot);
+    const limit =
+      this.#limits[session instanceof ReqHttpConnection ? "req" : "stream"];
+    limit.count--;
+    limit.waiters.shift()?.();
   }
 
   // ---- SessionHost ----
@@ -338,16 +375,23 @@ export class WorkerServer implements ReqSessionHost {
   #onTick(): void {
     const now = this.now();
     const due: Array<[Uint8Array, PacketSink]> = [];
-    for (const conn of this.#conns) {
+    const fired = this.#fired;
+    this.#wheel.advance(now, (conn) => fired.push(conn));
+    for (const conn of fired) {
       try {
         conn.onTick(now);
         if (conn.closed) continue;
         const addr = conn.keepAliveAddress(now);
         if (addr !== null) due.push([addr, conn]);
+        const timer = this.#conns.get(conn);
+        if (timer !== undefined) {
+          this.#wheel.schedule(timer, conn.nextDeadline(now));
+        }
       } catch (e) {
         this.#contain(conn, e);
       }
     }
+    fired.length = 0;
     if (due.length > 0) {
       for (
         const [addr, payload] of batchPackets(
@@ -359,6 +403,14 @@ export class WorkerServer implements ReqSessionHost {
         this.sendTo(addr, payload);
       }
     }
+  }
+
+  /** A connection's deadline moved sooner: put its wheel entry there. */
+  #wake(conn: StreamHttpConnection): void {
+    const timer = this.#conns.get(conn);
+    if (timer === undefined) return;
+    const at = conn.nextDeadline(this.now());
+    if (at < this.#wheel.deadline(timer)) this.#wheel.schedule(timer, at);
   }
 
   #scheduleFlush(): void {
@@ -393,7 +445,7 @@ export class WorkerServer implements ReqSessionHost {
     }
     if (this.#tick !== undefined) clearInterval(this.#tick);
     const cancels: Array<[Uint8Array, Connection]> = [];
-    for (const conn of this.#conns) {
+    for (const conn of this.#conns.keys()) {
       const addr = conn.cancelAddress();
       if (addr !== null) cancels.push([addr, conn]);
     }
@@ -402,7 +454,7 @@ export class WorkerServer implements ReqSessionHost {
     ) {
       this.sendTo(addr, payload);
     }
-    for (const conn of [...this.#conns]) conn.abort();
+    for (const conn of [...this.#conns.keys()]) conn.abort();
     this.flush();
   }
 }

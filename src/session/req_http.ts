@@ -187,6 +187,11 @@ export class ReqHttpConnection implements PacketSink {
     this.#buf = new Uint8Array(host.bufferSize + READ_SLACK);
   }
 
+  /** The slot index of the connection in its worker. */
+  get slot(): number {
+    return this.#opts.slot;
+  }
+
   /** Current session id (a new one for every request on the connection). */
   get id(): string {
     return this.#id;
@@ -282,6 +287,11 @@ export class ReqHttpConnection implements PacketSink {
     if (this.#phase === "closed" || now < this.#deadline) return;
     this.#host.logger.debug(`conn ${this.#id}: process error: Timeout`);
     this.#close(false);
+  }
+
+  /** When {@linkcode onTick} may next have work: the request deadline (`Infinity` once closed). */
+  nextDeadline(_now: number): number {
+    return this.#phase === "closed" ? Infinity : this.#deadline;
   }
 
   /** Req mode sends no keep-alives: always null. */

@@ -39,6 +39,7 @@ import {
   WebSocketSession,
 } from "./websocket.ts";
 import { validateUpgrade } from "./ws_handshake.ts";
+import { ReadPool } from "./read_pool.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const EMPTY = new Uint8Array(0);
@@ -77,7 +78,22 @@ export interface StreamHttpOptions {
    * 100 messages.
    */
   websocket?: WebSocketConfig;
+  /**
+   * Called when {@linkcode StreamHttpConnection.nextDeadline} moved sooner than it said before
+   * (a stalled WebSocket client with more than `--messages-max` queued messages needs a check
+   * on every tick). One function shared by all connections of a worker.
+   */
+  onWake?: (conn: StreamHttpConnection) => void;
+  /**
+   * The worker's read buffers (default: one shared by the isolate for `host.bufferSize`). The
+   * connection reads into a small slot of its own while it has nothing buffered and no body to
+   * read, and borrows a full buffer only while bytes wait in it.
+   */
+  readPool?: ReadPool;
 }
+
+/** A response body kind with no state (shared, to allocate nothing per cycle). */
+const NO_BODY: ResponseBody = { kind: "none" };
 
 /**
  * One client connection in stream mode.
@@ -92,7 +108,12 @@ export class StreamHttpConnection implements PacketSink {
   readonly #host: SessionHost;
   readonly #io: ClientIo;
   readonly #opts: StreamHttpOptions;
+  readonly #pool: ReadPool;
+  /** This connection's idle read target (a view into the pool's slab). */
+  readonly #slot: Uint8Array;
+  /** The read buffer: the slot, or a pooled full buffer while bytes wait in it. */
   #buf: Uint8Array;
+  #released = false;
   #start = 0;
   #end = 0;
   #phase: Phase = "head";
@@ -114,7 +135,7 @@ export class StreamHttpConnection implements PacketSink {
   #persistent = false;
   // response
   #respStarted = false;
-  #respBody: ResponseBody = { kind: "none" };
+  #respBody: ResponseBody = NO_BODY;
   #respRemaining = 0;
   #respDiscard = false;
   #respDone = false;
@@ -132,7 +153,14 @@ export class StreamHttpConnection implements PacketSink {
     this.#host = host;
     this.#io = io;
     this.#opts = options;
-    this.#buf = new Uint8Array(host.bufferSize);
+    this.#pool = options.readPool ?? ReadPool.shared(host.bufferSize);
+    this.#slot = this.#pool.takeSlot();
+    this.#buf = this.#slot;
+  }
+
+  /** The slot index of the connection in its worker. */
+  get slot(): number {
+    return this.#opts.slot;
   }
 
   /** Current session id. */
@@ -151,15 +179,47 @@ export class StreamHttpConnection implements PacketSink {
     this.#process();
   }
 
-  /** The free part of the read buffer, for the next read from the client. */
+  /**
+   * The free part of the read buffer, for the next read from the client. Only here do bytes
+   * move and buffers change (no read is in flight during the call): with nothing buffered and
+   * no body to read, the target is the connection's small slot (a full buffer goes back to the
+   * pool); a full slot is moved into a pooled full buffer.
+   */
   readTarget(): Uint8Array {
     if (this.#ws !== null) return this.#ws.readTarget();
-    if (this.#end === this.#buf.length && this.#start > 0) {
-      this.#buf.copyWithin(0, this.#start, this.#end);
-      this.#end -= this.#start;
-      this.#start = 0;
+    if (this.#start === this.#end) {
+      this.#start = this.#end = 0;
+      if (this.#buf !== this.#slot && !this.#bodyPending && !this.#released) {
+        this.#pool.give(this.#buf);
+        this.#buf = this.#slot;
+      }
+    } else if (this.#end === this.#buf.length) {
+      if (this.#buf === this.#slot) {
+        const full = this.#pool.take();
+        full.set(this.#slot.subarray(this.#start, this.#end));
+        this.#buf = full;
+        this.#end -= this.#start;
+        this.#start = 0;
+      } else if (this.#start > 0) {
+        this.#buf.copyWithin(0, this.#start, this.#end);
+        this.#end -= this.#start;
+        this.#start = 0;
+      }
     }
     return this.#buf.subarray(this.#end);
+  }
+
+  /**
+   * The connection is closed and no read targets its buffers any more: they go back to the
+   * pool (called once by the connection driver).
+   */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    if (this.#ws !== null) return this.#ws.release();
+    if (this.#buf !== this.#slot) this.#pool.give(this.#buf);
+    this.#pool.giveSlot(this.#slot);
+    this.#buf = EMPTY;
   }
 
   /** `n` bytes were read into {@linkcode readTarget}. */
@@ -238,6 +298,23 @@ export class StreamHttpConnection implements PacketSink {
     if (now < this.#keepAliveDue) return null;
     this.#keepAliveDue = now + KEEP_ALIVE_INTERVAL_MS;
     return this.#addr;
+  }
+
+  /**
+   * When {@linkcode onTick} or {@linkcode keepAliveAddress} may next have work, in
+   * {@linkcode SessionHost.now} milliseconds (`Infinity`: never). Deadlines only move later
+   * between calls, except a keep-alive schedule that starts later, which is never sooner than
+   * `now` + the keep-alive interval: so a timer set to this answer is never late, and a timer
+   * that fires early asks again (lazy rescheduling). The one exception, a WebSocket whose
+   * queue of handler messages passes `--messages-max`, calls `onWake` at once.
+   */
+  nextDeadline(now: number): number {
+    if (this.#ws !== null) return this.#ws.nextDeadline(now);
+    if (this.#phase === "closed") return Infinity;
+    const keepAlive = this.#addr !== null && this.#phase === "active"
+      ? this.#keepAliveDue
+      : now + KEEP_ALIVE_INTERVAL_MS;
+    return Math.min(this.#sessionDeadline, this.#streamDeadline, keepAlive);
   }
 
   /** Consumes one outbound seq (for batched keep-alive / cancel packets). */
@@ -332,9 +409,9 @@ export class StreamHttpConnection implements PacketSink {
   // ---- request side ----
 
   #beginCycle(): void {
+    // registered (and its bytes made) once a request is read: an idle connection costs neither
     this.#id = this.#host.nextId(this.#opts.slot);
-    this.#idBytes = ENCODER.encode(this.#id);
-    this.#host.register(this.#id, this);
+    this.#idBytes = EMPTY;
     this.#phase = "head";
     this.#outSeq = 0;
     this.#inSeq = 0;
@@ -347,7 +424,7 @@ export class StreamHttpConnection implements PacketSink {
     this.#continueSent = false;
     this.#persistent = false;
     this.#respStarted = false;
-    this.#respBody = { kind: "none" };
+    this.#respBody = NO_BODY;
     this.#respRemaining = 0;
     this.#respDiscard = false;
     this.#respDone = false;
@@ -367,7 +444,7 @@ export class StreamHttpConnection implements PacketSink {
     // Read while there is room: body bytes wanted, or to notice a vanished client.
     const wantBody = this.#phase === "active" && this.#bodyPending &&
       this.#reqCredits > 0;
-    const room = this.#end - this.#start < this.#buf.length;
+    const room = this.#end - this.#start < this.#pool.bufferSize;
     const paused = this.#phase === "handoff-flush" ||
       this.#phase === "handoff-wait";
     this.#setReading(
@@ -379,7 +456,7 @@ export class StreamHttpConnection implements PacketSink {
     const data = this.#buf.subarray(this.#start, this.#end);
     let head: RequestHead | null;
     try {
-      head = parseRequestHead(data, { maxHeadSize: this.#buf.length });
+      head = parseRequestHead(data, { maxHeadSize: this.#pool.bufferSize });
     } catch (e) {
       if (e instanceof HttpError) {
         this.#host.logger.debug(
@@ -422,6 +499,8 @@ export class StreamHttpConnection implements PacketSink {
       );
     }
     const peer = this.#opts.peer;
+    this.#idBytes = ENCODER.encode(this.#id);
+    this.#host.register(this.#id, this);
     const payload = encodePacket({
       from: this.#host.instanceId,
       ids: [{ id: this.#idBytes, seq: 0 }],
@@ -470,15 +549,21 @@ export class StreamHttpConnection implements PacketSink {
         `conn ${this.#id}: request: ${head.method} ${uri}`,
       );
     }
+    this.#host.register(this.#id, this);
     const ws = new WebSocketSession(this.#host, this.#io, {
       id: this.#id,
       buffer: this.#buf,
       start: this.#start,
       end: this.#end,
+      slot: this.#slot,
+      readPool: this.#pool,
       versionMinor: head.versionMinor,
       upgrade,
       messagesMax: config?.messagesMax ?? MESSAGES_MAX_DEFAULT,
       sessionDeadline: this.#sessionDeadline,
+      ...(this.#opts.onWake !== undefined
+        ? { onWake: this.#wakeUpgraded.bind(this) }
+        : {}),
     });
     this.#phase = "upgraded";
     this.#reading = false;
@@ -493,6 +578,10 @@ export class StreamHttpConnection implements PacketSink {
         : {}),
     });
     this.#io.setReading(false);
+  }
+
+  #wakeUpgraded(): void {
+    this.#opts.onWake?.(this);
   }
 
   #uri(head: RequestHead, scheme: string): string {

@@ -39,6 +39,7 @@ import {
 } from "./ws_handshake.ts";
 import { WsInbound, type WsInboundEvent } from "./ws_inbound.ts";
 import { WsOutbound } from "./ws_outbound.ts";
+import { ReadPool } from "./read_pool.ts";
 
 const ENCODER = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -78,6 +79,14 @@ export interface WebSocketSessionOptions {
   start: number;
   /** End of the unread bytes. */
   end: number;
+  /**
+   * The connection's idle read slot (from `readPool`); when given, the session reads into it
+   * whenever nothing is buffered and the last read did not fill its target, and `buffer` (if
+   * it is not the slot) is a pooled buffer the session now owns.
+   */
+  slot?: Uint8Array;
+  /** The worker's read buffers (default: one shared by the isolate for the buffer size). */
+  readPool?: ReadPool;
   /** The request's minor HTTP version. */
   versionMinor: 0 | 1;
   /** The validated upgrade (accept key, deflate agreement). */
@@ -86,6 +95,8 @@ export interface WebSocketSessionOptions {
   messagesMax: number;
   /** The session-timeout deadline running for this request cycle. */
   sessionDeadline: number;
+  /** Called when {@linkcode WebSocketSession.nextDeadline} moved sooner than it said before. */
+  onWake?: () => void;
 }
 
 type Phase =
@@ -112,7 +123,13 @@ export class WebSocketSession implements PacketSink {
   readonly #io: ClientIo;
   readonly #id: string;
   readonly #idBytes: Uint8Array;
-  readonly #buf: Uint8Array;
+  #buf: Uint8Array;
+  readonly #slot: Uint8Array | null;
+  readonly #pool: ReadPool;
+  /** Whether the last read filled its target (more bytes are probably waiting). */
+  #lastReadFull = false;
+  #lastTarget = 0;
+  #released = false;
   #start: number;
   #end: number;
   readonly #versionMinor: 0 | 1;
@@ -148,6 +165,7 @@ export class WebSocketSession implements PacketSink {
   #sessionDeadline: number;
   #streamDeadline = 0;
   #keepAliveDue = 0;
+  readonly #onWake: (() => void) | undefined;
 
   /** Creates the session; call {@linkcode start} to send the request packet. */
   constructor(
@@ -160,6 +178,8 @@ export class WebSocketSession implements PacketSink {
     this.#id = options.id;
     this.#idBytes = ENCODER.encode(options.id);
     this.#buf = options.buffer;
+    this.#slot = options.slot ?? null;
+    this.#pool = options.readPool ?? ReadPool.shared(host.bufferSize);
     this.#start = options.start;
     this.#end = options.end;
     this.#versionMinor = options.versionMinor;
@@ -167,6 +187,7 @@ export class WebSocketSession implements PacketSink {
     this.#messagesMax = options.messagesMax;
     this.#handlerRoom = host.bufferSize;
     this.#sessionDeadline = options.sessionDeadline;
+    this.#onWake = options.onWake;
     this.#touchStream();
   }
 
@@ -203,19 +224,48 @@ export class WebSocketSession implements PacketSink {
   /** The free part of the read buffer, for the next read from the client. */
   readTarget(): Uint8Array {
     // Only here may bytes move: a read into the returned target may be in flight later on.
+    const slot = this.#slot;
     if (this.#start === this.#end) {
       this.#start = this.#end = 0;
-    } else if (this.#end === this.#buf.length && this.#start > 0) {
-      this.#buf.copyWithin(0, this.#start, this.#end);
-      this.#end -= this.#start;
-      this.#start = 0;
+      if (
+        slot !== null && this.#buf !== slot && !this.#lastReadFull &&
+        !this.#released
+      ) {
+        // drained and the client paused: an idle WebSocket holds only its slot
+        this.#pool.give(this.#buf);
+        this.#buf = slot;
+      }
+    } else if (this.#end === this.#buf.length) {
+      if (this.#buf === slot) {
+        const full = this.#pool.take();
+        full.set(slot.subarray(this.#start, this.#end));
+        this.#buf = full;
+        this.#end -= this.#start;
+        this.#start = 0;
+      } else if (this.#start > 0) {
+        this.#buf.copyWithin(0, this.#start, this.#end);
+        this.#end -= this.#start;
+        this.#start = 0;
+      }
     }
-    return this.#buf.subarray(this.#end);
+    const target = this.#buf.subarray(this.#end);
+    this.#lastTarget = target.length;
+    return target;
+  }
+
+  /** The connection is closed and no read targets its buffers: they go back to the pool. */
+  release(): void {
+    if (this.#released || this.#slot === null) return;
+    this.#released = true;
+    if (this.#buf !== this.#slot) this.#pool.give(this.#buf);
+    this.#pool.giveSlot(this.#slot);
+    this.#buf = EMPTY;
   }
 
   /** `n` bytes were read into {@linkcode readTarget}. */
   onRead(n: number): void {
     if (this.#phase === "closed") return;
+    this.#lastReadFull = n === this.#lastTarget;
     this.#end += n;
     this.#touchStream();
     this.#process();
@@ -295,6 +345,23 @@ export class WebSocketSession implements PacketSink {
     if (now < this.#keepAliveDue) return null;
     this.#keepAliveDue = now + KEEP_ALIVE_INTERVAL_MS;
     return this.#addr;
+  }
+
+  /**
+   * When {@linkcode onTick} or {@linkcode keepAliveAddress} may next have work (`Infinity`:
+   * never): every tick while more than `--messages-max` messages are queued (stall check),
+   * else the session, stream and keep-alive deadlines; a keep-alive schedule that has not
+   * started yet is never sooner than `now` + the keep-alive interval. Sooner answers than
+   * before are announced through `onWake`.
+   */
+  nextDeadline(now: number): number {
+    if (this.#phase === "closed") return Infinity;
+    if (this.#queuedMessages > this.#messagesMax) return now;
+    const keepAlive = this.#addr !== null &&
+        this.#phase !== "handoff-flush" && this.#phase !== "handoff-wait"
+      ? this.#keepAliveDue
+      : now + KEEP_ALIVE_INTERVAL_MS;
+    return Math.min(this.#sessionDeadline, this.#streamDeadline, keepAlive);
   }
 
   /** Consumes one outbound seq (for batched keep-alive / cancel packets). */
@@ -522,6 +589,7 @@ export class WebSocketSession implements PacketSink {
         return false;
       }
       this.#queuedMessages++;
+      if (this.#queuedMessages === this.#messagesMax + 1) this.#onWake?.();
     }
     this.#handlerRoom -= n;
     return true;
@@ -570,7 +638,7 @@ export class WebSocketSession implements PacketSink {
     }
     this.#setReading(
       !this.#peerClosed && !this.#clientEof &&
-        this.#end - this.#start < this.#buf.length,
+        this.#end - this.#start < this.#pool.bufferSize,
     );
   }
 
