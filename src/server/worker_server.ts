@@ -213,9 +213,20 @@ export class WorkerServer implements ReqSessionHost {
         conn = await listener.accept();
       } catch (e) {
         if (this.#stopping || e instanceof Deno.errors.BadResource) return;
-        this.#serverLog.error(
-          `accept error: ${e instanceof Error ? e.message : String(e)}`,
-        );
+        const message = `accept error: ${
+          e instanceof Error ? e.message : String(e)
+        }`;
+        if (
+          e instanceof Deno.errors.NotConnected ||
+          e instanceof Deno.errors.ConnectionReset ||
+          e instanceof Deno.errors.ConnectionAborted
+        ) {
+          this.#serverLog.debug(message); // the client left before we accepted: not our error
+        } else {
+          this.#serverLog.error(message);
+          // e.g. EMFILE: back off instead of spinning on a failing accept
+          await new Promise((r) => setTimeout(r, 100));
+        }
         continue;
       }
       this.#startConnection(conn, spec);
