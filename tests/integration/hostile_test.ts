@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import {
   AutoHandler,
   Child,
-  defaultServerKind,
   delay,
   type Packet,
   PYTHON,
