@@ -206,7 +206,8 @@ export class StreamHttpConnection implements PacketSink {
         this.#start = 0;
       }
     }
-    return this.#buf.subarray(this.#end);
+    // an idle connection's pending read targets the slot itself (no view per read)
+    return this.#end === 0 ? this.#buf : this.#buf.subarray(this.#end);
   }
 
   /**

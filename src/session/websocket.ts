@@ -248,7 +248,7 @@ export class WebSocketSession implements PacketSink {
         this.#start = 0;
       }
     }
-    const target = this.#buf.subarray(this.#end);
+    const target = this.#end === 0 ? this.#buf : this.#buf.subarray(this.#end);
     this.#lastTarget = target.length;
     return target;
   }
