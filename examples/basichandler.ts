@@ -4,6 +4,7 @@
 //   deno run --allow-all examples/basichandler.ts [ipc://client]
 //   curl -i http://localhost:8000
 
+import type { TnetInput } from "../src/tnetstring/mod.ts";
 import { SocketType, ZmqContext } from "../src/zmq/mod.ts";
 import { buildZhttp, parseZhttp, receive, send } from "./handler_kit.ts";
 
@@ -24,9 +25,9 @@ while (true) {
   const [raw] = await receive(inSock);
   const req = parseZhttp(raw!);
   console.log("IN", req);
-  const resp = new Map<string, unknown>([
+  const resp = new Map<string, TnetInput>([
     ["from", enc.encode(instanceId)],
-    ["id", req.get("id")],
+    ["id", req.get("id") ?? ""],
     ["code", 200],
     ["reason", enc.encode("OK")],
     ["headers", [[enc.encode("Content-Type"), enc.encode("text/plain")]]],
@@ -34,5 +35,5 @@ while (true) {
   ]);
   console.log("OUT", resp);
   const from = new TextDecoder().decode(req.get("from") as Uint8Array);
-  await send(outSock, [buildZhttp(resp as never, from)]);
+  await send(outSock, [buildZhttp(resp, from)]);
 }

@@ -8,8 +8,8 @@
 import {
   decode,
   encode,
+  type TnetInput,
   type TnetMap,
-  type TnetValue,
 } from "../src/tnetstring/mod.ts";
 import { poll, POLLIN, type ZmqSocket } from "../src/zmq/mod.ts";
 
@@ -72,8 +72,11 @@ export function parseZhttp(payload: Uint8Array): TnetMap {
  * if (new TextDecoder().decode(out) !== "condure T9:2:id,1:a,}") throw new Error();
  * ```
  */
-export function buildZhttp(packet: TnetMap, address?: string): Uint8Array {
-  const body = encode(packet as TnetValue);
+export function buildZhttp(
+  packet: Map<string, TnetInput>,
+  address?: string,
+): Uint8Array {
+  const body = encode(packet);
   const prefix = new TextEncoder().encode(
     address === undefined ? "T" : `${address} T`,
   );

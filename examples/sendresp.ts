@@ -2,6 +2,7 @@
 //
 //   deno run --allow-all examples/sendresp.ts "responding from another process" condure 0-0-0 [ipc://client]
 
+import type { TnetInput } from "../src/tnetstring/mod.ts";
 import { SocketType, ZmqContext } from "../src/zmq/mod.ts";
 import { buildZhttp, send } from "./handler_kit.ts";
 
@@ -19,7 +20,7 @@ const enc = new TextEncoder();
   // await subscription
   await new Promise((r) => setTimeout(r, 10));
 
-  const resp = new Map<string, unknown>([
+  const resp = new Map<string, TnetInput>([
     ["from", enc.encode("sendresp")],
     ["id", enc.encode(rid)],
     ["code", 200],
@@ -27,6 +28,6 @@ const enc = new TextEncoder();
     ["headers", [[enc.encode("Content-Type"), enc.encode("text/plain")]]],
     ["body", enc.encode(`${body}\n`)],
   ]);
-  await send(sock, [buildZhttp(resp as never, addr)]);
+  await send(sock, [buildZhttp(resp, addr)]);
   sock.setLinger(1000);
 }
