@@ -85,6 +85,7 @@ class Conn {
   #want: ((ok: boolean) => void) | null = null;
   #mode: "http" | "ws-head" | "ws-frame" = "http";
   lastUse = performance.now();
+  readonly jitter = Math.random() * 5000;
   open = true;
   busy = false;
 
@@ -225,7 +226,8 @@ async function main(): Promise<void> {
     if (cfg.kind !== "http" || cfg.refreshMs <= 0) return;
     const now = performance.now();
     for (const c of conns) {
-      if (c.open && !c.busy && now - c.lastUse > cfg.refreshMs) {
+      // spread over 5 s so that connections opened together do not re-request together
+      if (c.open && !c.busy && now - c.lastUse > cfg.refreshMs + c.jitter) {
         refreshes++;
         void request(c);
       }

@@ -63,6 +63,9 @@ function main(): void {
   dealer.setIdentity(name);
   dealer.connect(`${base}-out-stream`);
   const pub = ctx.socket(SocketType.PUB);
+  // a PUB socket drops silently at its high-water mark: bursts of thousands of responses
+  // (every idle connection re-requesting at once) must not be lost here
+  pub.setSndHwm(1_000_000);
   pub.connect(`${base}-in`);
 
   const sessions = new Map<string, Session>();
