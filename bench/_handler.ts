@@ -6,8 +6,6 @@
 
 import { Proc } from "./_proc.ts";
 
-const SOURCE = new URL("./handler.c", import.meta.url);
-
 /** Handler modes matching the server's listener mode. */
 export type HandlerMode = "stream" | "req";
 
@@ -15,6 +13,44 @@ function cacheDir(): string {
   const base = Deno.env.get("XDG_CACHE_HOME") ??
     (Deno.env.get("HOME") ? `${Deno.env.get("HOME")}/.cache` : "/tmp");
   return `${base}/condure-deno-bench`;
+}
+
+/**
+ * Compiles a C file of bench/ (once per source version) with `gcc -O2` into a
+ * cache directory and returns the binary's path. Throws if gcc fails.
+ *
+ * @example
+ * ```ts ignore
+ * const bin = await buildC("ws_client.c", []);
+ * ```
+ */
+export async function buildC(file: string, libs: string[]): Promise<string> {
+  const source = new URL(`./${file}`, import.meta.url);
+  const text = await Deno.readFile(source);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", text));
+  const hash = [...digest.slice(0, 8)].map((b) =>
+    b.toString(16).padStart(2, "0")
+  ).join("");
+  const dir = cacheDir();
+  const bin = `${dir}/${file.replace(/\.c$/, "")}-${hash}`;
+  try {
+    await Deno.stat(bin);
+    return bin;
+  } catch { /* not built yet */ }
+  await Deno.mkdir(dir, { recursive: true });
+  const tmp = `${bin}.tmp${Deno.pid}`;
+  const out = await new Deno.Command("gcc", {
+    args: ["-O2", "-o", tmp, source.pathname, ...libs],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(
+      `gcc ${file} failed:\n${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+  await Deno.rename(tmp, bin);
+  return bin;
 }
 
 /**
@@ -26,30 +62,8 @@ function cacheDir(): string {
  * const bin = await buildHandler();
  * ```
  */
-export async function buildHandler(): Promise<string> {
-  const source = await Deno.readFile(SOURCE);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", source));
-  const hash = [...digest.slice(0, 8)].map((b) =>
-    b.toString(16).padStart(2, "0")
-  ).join("");
-  const dir = cacheDir();
-  const bin = `${dir}/handler-${hash}`;
-  try {
-    await Deno.stat(bin);
-    return bin;
-  } catch { /* not built yet */ }
-  await Deno.mkdir(dir, { recursive: true });
-  const tmp = `${bin}.tmp${Deno.pid}`;
-  const out = await new Deno.Command("gcc", {
-    args: ["-O2", "-o", tmp, SOURCE.pathname, "-lzmq"],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`gcc failed:\n${new TextDecoder().decode(out.stderr)}`);
-  }
-  await Deno.rename(tmp, bin);
-  return bin;
+export function buildHandler(): Promise<string> {
+  return buildC("handler.c", ["-lzmq"]);
 }
 
 /** Options of {@linkcode startHandler}. */

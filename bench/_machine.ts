@@ -51,6 +51,15 @@ export async function machineInfo(condure: string): Promise<MachineInfo> {
     "--short",
     "HEAD",
   ]);
+  const dirty = (await capture("git", [
+    "-C",
+    new URL("..", import.meta.url).pathname,
+    "status",
+    "--porcelain",
+    "--",
+    "main.ts",
+    "src",
+  ])).split("\n").filter((l) => l.trim() !== "").length;
   return {
     date: await capture("date", ["-u"]),
     nproc: await capture("nproc", []),
@@ -65,7 +74,9 @@ export async function machineInfo(condure: string): Promise<MachineInfo> {
         ?.replace(/^wrk /, "") ??
         "",
       libzmq: await capture("pkg-config", ["--modversion", "libzmq"]),
-      "project commit": git,
+      "project commit": dirty > 0
+        ? `${git} + uncommitted changes to ${dirty} files of main.ts/src/ (work in progress of others)`
+        : git,
     },
   };
 }

@@ -1,21 +1,26 @@
 /**
- * One measured wrk run against a running server: CPU of server, handler,
- * wrk and everything else on the machine over the run.
+ * One measured load run (wrk or the ws client) against a running server: CPU
+ * of server, handler, load generator and everything else on the machine over
+ * the run.
  *
  * @module
  */
 
-import { machineBusyTicks, waitForIdle } from "./_proc.ts";
+import { machineBusyTicks, tcpPassiveOpens, waitForIdle } from "./_proc.ts";
 import type { RunRecord } from "./_report.ts";
 import type { RunningServer } from "./_server.ts";
-import { runWrk } from "./_wrk.ts";
+import type { WrkResult } from "./_wrk.ts";
 
 /** Options of {@linkcode measureRun}. */
 export interface MeasureOptions {
   conns: number;
   round: number;
-  seconds: number;
-  threads: number;
+  /** Runs the load against the server (its result carries the generator's own CPU time). */
+  run: () => Promise<WrkResult>;
+  /** Label of the load, when the mode has several. */
+  load?: string;
+  /** Also count the TCP connections the machine accepted during the run. */
+  countAccepts?: boolean;
   clkTck: number;
   /** Wait up to this long for the machine to be quiet first (0: do not wait). */
   idleWaitS: number;
@@ -43,12 +48,13 @@ export function cpuPct(r: RunRecord, cpuS: number): number {
 }
 
 /**
- * Runs wrk once against `s` and measures CPU use around it. Throws if the
- * server has exited.
+ * Runs the load once against `s` and measures CPU use around it. Throws if
+ * the server has exited.
  *
  * @example
  * ```ts ignore
- * const { record } = await measureRun(server, { conns: 50, round: 1, seconds: 10, threads: 2, clkTck: 100, idleWaitS: 0, idleMaxPct: 15 });
+ * const run = () => runWrk(server.url, { conns: 50, seconds: 10, clkTck: 100 });
+ * const { record } = await measureRun(server, { conns: 50, round: 1, run, clkTck: 100, idleWaitS: 0, idleMaxPct: 15 });
  * ```
  */
 export async function measureRun(
@@ -75,12 +81,9 @@ export async function measureRun(
   const server0 = s.server.cpuTicks();
   const handler0 = s.handler.cpuTicks();
   const busy0 = machineBusyTicks();
-  const wrk = await runWrk(s.url, {
-    conns: options.conns,
-    seconds: options.seconds,
-    threads: options.threads,
-    clkTck: options.clkTck,
-  });
+  const accepts0 = options.countAccepts ? tcpPassiveOpens() : NaN;
+  const wrk = await options.run();
+  const accepts = tcpPassiveOpens() - accepts0;
   const serverCpuS = (s.server.cpuTicks() - server0) / options.clkTck;
   const handlerCpuS = (s.handler.cpuTicks() - handler0) / options.clkTck;
   const busyS = (machineBusyTicks() - busy0) / options.clkTck;
@@ -91,7 +94,9 @@ export async function measureRun(
       workers: s.workers,
       conns: options.conns,
       round: options.round,
+      ...(options.load === undefined ? {} : { load: options.load }),
       wrk,
+      ...(options.countAccepts ? { tcpAccepts: accepts } : {}),
       serverCpuS,
       handlerCpuS,
       otherCpuS: Math.max(0, busyS - serverCpuS - handlerCpuS - wrk.cpuSeconds),

@@ -5,8 +5,24 @@
  */
 
 import { parseArgs } from "node:util";
-import type { HandlerMode } from "./_handler.ts";
 import type { ServerKind } from "./_server.ts";
+
+/**
+ * What is measured: HTTP GET over a stream or req listener (wrk), WebSocket
+ * echo (bench/ws_client.c), or HTTPS GET with keep-alive and with a new TLS
+ * connection per request (wrk).
+ */
+export type BenchMode = "stream" | "req" | "ws" | "tls";
+
+const MODES: readonly BenchMode[] = ["stream", "req", "ws", "tls"];
+
+/** Default `--conns` per mode. */
+const DEFAULT_CONNS: Record<BenchMode, string> = {
+  stream: "50,256",
+  req: "50,256",
+  ws: "100",
+  tls: "50",
+};
 
 /** The `--help` text. */
 export const HELP = `Usage: deno task bench [options]
@@ -15,13 +31,21 @@ export const HELP = `Usage: deno task bench [options]
   --rounds N          rounds per (server, conns) (default 2)
   --only K            condure | deno (alias: ours); default both (ours only if main.ts exists)
   --workers LIST      --workers values (default 1,2)
-  --conns LIST        wrk connection counts (default 50,256)
-  --mode M            stream | req (default stream)
+  --conns LIST        connection counts (default 50,256; ws: 100; tls: 50)
+  --mode M            stream | req | ws | tls (default stream)
+                      ws: WebSocket echo by bench/ws_client.c (messages/s, round trip)
+                          plus RSS per idle WebSocket connection
+                      tls: https GET, keep-alive and "Connection: close" (a TLS
+                          handshake per request)
+  --ws-size B         ws: message size in bytes (default 32)
+  --idle-conns N      ws: idle WebSocket connections for the memory reading
+                      (default 2000, 0: skip)
   --threads N         wrk threads (default 2)
   --maxconn N         --stream-maxconn (and --req-maxconn in req mode) (default 20000)
   --condure PATH      Condure binary (default /usr/bin/condure)
   --main PATH         our main.ts (default <repo>/main.ts)
-  --out FILE          results file (default bench/results/<YYYY-MM-DD>.md, suffixed if taken)
+  --out FILE          results file (default bench/results/[ws-|tls-]<YYYY-MM-DD>.md,
+                      suffixed if taken)
   --no-save           do not write a results file
   --idle-wait S       before each run wait up to S s for other load to stop (default 30, 0: off)
   --idle-max PCT      "idle" = machine busy below PCT % of one core (default 15)
@@ -38,7 +62,11 @@ export interface Options {
   kinds: ServerKind[];
   workers: number[];
   conns: number[];
-  mode: HandlerMode;
+  mode: BenchMode;
+  /** ws mode: message size. */
+  wsSize: number;
+  /** ws mode: idle connections for the memory reading (0: none). */
+  idleConns: number;
   threads: number;
   maxconn: number;
   condure: string;
@@ -90,7 +118,7 @@ export function exists(path: string): boolean {
  *
  * @example
  * ```ts ignore
- * const opts = parseOptions(["--duration", "2", "--only", "condure"]);
+ * const opts = parseOptions(["--duration", "2", "--only", "condure", "--mode", "ws"]);
  * ```
  */
 export function parseOptions(args: string[]): Options {
@@ -103,8 +131,10 @@ export function parseOptions(args: string[]): Options {
       rounds: { type: "string", default: "2" },
       only: { type: "string" },
       workers: { type: "string", default: "1,2" },
-      conns: { type: "string", default: "50,256" },
+      conns: { type: "string" },
       mode: { type: "string", default: "stream" },
+      "ws-size": { type: "string", default: "32" },
+      "idle-conns": { type: "string", default: "2000" },
       threads: { type: "string", default: "2" },
       maxconn: { type: "string", default: "20000" },
       condure: { type: "string", default: "/usr/bin/condure" },
@@ -132,9 +162,10 @@ export function parseOptions(args: string[]): Options {
       `Cannot parse --only "${values.only}": expected condure or deno`,
     );
   }
-  if (values.mode !== "stream" && values.mode !== "req") {
+  const mode = MODES.find((m) => m === values.mode);
+  if (mode === undefined) {
     throw new TypeError(
-      `Cannot parse --mode "${values.mode}": expected stream or req`,
+      `Cannot parse --mode "${values.mode}": expected ${MODES.join(", ")}`,
     );
   }
   const warmupS = Math.round(nonNegative("warmup", values.warmup));
@@ -144,8 +175,10 @@ export function parseOptions(args: string[]): Options {
     rounds: positiveInt("rounds", values.rounds),
     kinds: only === undefined ? ["condure", "deno"] : [only],
     workers: intList("workers", values.workers),
-    conns: intList("conns", values.conns),
-    mode: values.mode,
+    conns: intList("conns", values.conns ?? DEFAULT_CONNS[mode]),
+    mode,
+    wsSize: positiveInt("ws-size", values["ws-size"]),
+    idleConns: Math.round(nonNegative("idle-conns", values["idle-conns"])),
     threads: positiveInt("threads", values.threads),
     maxconn: positiveInt("maxconn", values.maxconn),
     condure: values.condure,

@@ -127,6 +127,14 @@ export class Proc {
     );
   }
 
+  /** Current resident set size (VmRSS) in KiB, summed over the process and its live descendants. */
+  rssKiB(): number {
+    return processTree(this.pid).reduce(
+      (sum, p) => sum + statusField(p, "VmRSS"),
+      0,
+    );
+  }
+
   /** Current soft limit of open files of the process, or 0 if unknown. */
   openFilesLimit(): number {
     try {
@@ -334,5 +342,28 @@ export async function waitForIdle(
     const seconds = (performance.now() - t0) / 1000;
     const pct = (machineBusyTicks() - b0) * 100 / options.clkTck / seconds;
     if (pct <= options.maxBusyPct || Date.now() >= deadline) return pct;
+  }
+}
+
+/**
+ * The machine's count of accepted TCP connections since boot (`PassiveOpens`
+ * of /proc/net/snmp), or NaN if unknown. Its growth over a run counts the
+ * connections a load generator opened (plus anything else on the machine).
+ *
+ * @example
+ * ```ts ignore
+ * const before = tcpPassiveOpens();
+ * ```
+ */
+export function tcpPassiveOpens(): number {
+  try {
+    const lines = Deno.readTextFileSync("/proc/net/snmp").split("\n")
+      .filter((l) => l.startsWith("Tcp:"));
+    const names = lines[0]?.split(/\s+/) ?? [];
+    const values = lines[1]?.split(/\s+/) ?? [];
+    const i = names.indexOf("PassiveOpens");
+    return i < 0 ? NaN : Number(values[i]);
+  } catch {
+    return NaN;
   }
 }

@@ -8,13 +8,18 @@
 import type { ServerKind } from "./_server.ts";
 import { errorCount, type WrkResult } from "./_wrk.ts";
 
-/** One measured wrk run. */
+/** One measured load run (wrk, or the ws client's report in wrk's shape). */
 export interface RunRecord {
   server: ServerKind;
   workers: number;
   conns: number;
   round: number;
+  /** Which load ran, when a mode has several (e.g. TLS keep-alive vs close); rows group by it. */
+  load?: string;
+  /** The load generator's report (ws mode: requests = echoed messages). */
   wrk: WrkResult;
+  /** TCP connections the machine accepted during the run (PassiveOpens growth), if measured. */
+  tcpAccepts?: number;
   /** Server CPU seconds (process + descendants) during the run. */
   serverCpuS: number;
   /** Handler CPU seconds during the run. */
@@ -23,11 +28,13 @@ export interface RunRecord {
   otherCpuS: number;
 }
 
-/** Aggregate of the rounds of one (server, workers, conns) cell. */
+/** Aggregate of the rounds of one (server, workers, conns, load) cell. */
 export interface Summary {
   server: ServerKind;
   workers: number;
   conns: number;
+  /** The load ("" when the mode has one). */
+  load: string;
   rounds: number;
   rps: number;
   rpsMin: number;
@@ -58,7 +65,7 @@ const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 export function summarize(runs: RunRecord[]): Summary[] {
   const groups = new Map<string, RunRecord[]>();
   for (const r of runs) {
-    const key = `${r.workers}|${r.conns}|${r.server}`;
+    const key = `${r.workers}|${r.conns}|${r.load ?? ""}|${r.server}`;
     const g = groups.get(key);
     if (g) g.push(r);
     else groups.set(key, [r]);
@@ -72,6 +79,7 @@ export function summarize(runs: RunRecord[]): Summary[] {
       server: first.server,
       workers: first.workers,
       conns: first.conns,
+      load: first.load ?? "",
       rounds: g.length,
       rps: mean(rps),
       rpsMin: Math.min(...rps),
@@ -87,7 +95,9 @@ export function summarize(runs: RunRecord[]): Summary[] {
     });
   }
   const order = (k: ServerKind) => (k === "condure" ? 0 : 1);
+  const loads = [...new Set(runs.map((r) => r.load ?? ""))];
   return out.sort((a, b) =>
+    loads.indexOf(a.load) - loads.indexOf(b.load) ||
     a.workers - b.workers || a.conns - b.conns ||
     order(a.server) - order(b.server)
   );
@@ -126,23 +136,37 @@ function table(header: string[], rows: string[][], textColumns = 1): string {
   return [line(header), sep, ...rows.map(line)].join("\n");
 }
 
+/** How the tables name what is counted and what generates the load. */
+export interface Units {
+  /** "req" or "msg": column headers say `<unit>/s`, `µs/<unit>`. */
+  unit: string;
+  /** Name of the load generator ("wrk", "ws client"). */
+  client: string;
+}
+
+const WRK_UNITS: Units = { unit: "req", client: "wrk" };
+
 /**
  * The summary table; rows for our server carry the ratio to Condure's row
- * of the same workers/conns.
+ * of the same workers/conns/load. A "load" column appears when runs have one.
  *
  * @example
  * ```ts ignore
  * console.log(summaryTable(summarize(records)));
  * ```
  */
-export function summaryTable(cells: Summary[]): string {
+export function summaryTable(cells: Summary[], units = WRK_UNITS): string {
+  const withLoad = cells.some((c) => c.load !== "");
+  const u = units.unit;
   const rows = cells.map((c) => {
     const base = cells.find((b) =>
-      b.server === "condure" && b.workers === c.workers && b.conns === c.conns
+      b.server === "condure" && b.workers === c.workers &&
+      b.conns === c.conns && b.load === c.load
     );
     const ratio = c.server !== "condure" && base !== undefined;
     return [
       serverName(c.server),
+      ...(withLoad ? [c.load] : []),
       String(c.workers),
       String(c.conns),
       `${fmtInt(c.rps)} (${fmtInt(c.rpsMin)}–${fmtInt(c.rpsMax)})`,
@@ -157,50 +181,62 @@ export function summaryTable(cells: Summary[]): string {
       ratio ? `${fmt(c.p99Ms / base.p99Ms, 2)}x` : "",
     ];
   });
-  return table([
-    "server",
-    "workers",
-    "conns",
-    "req/s (min–max)",
-    "p99",
-    "server CPU µs/req",
-    "server CPU",
-    "handler CPU",
-    "wrk CPU",
-    "other CPU",
-    "errors",
-    "req/s ours/condure",
-    "p99 ours/condure",
-  ], rows);
+  return table(
+    [
+      "server",
+      ...(withLoad ? ["load"] : []),
+      "workers",
+      "conns",
+      `${u}/s (min–max)`,
+      "p99",
+      `server CPU µs/${u}`,
+      "server CPU",
+      "handler CPU",
+      `${units.client} CPU`,
+      "other CPU",
+      "errors",
+      `${u}/s ours/condure`,
+      "p99 ours/condure",
+    ],
+    rows,
+    withLoad ? 2 : 1,
+  );
 }
 
 /**
- * One row per wrk run, in the order they ran.
+ * One row per run, in the order they ran (with "load" and "TCP accepts/req"
+ * columns when the runs have them).
  *
  * @example
  * ```ts ignore
  * console.log(runsTable(records));
  * ```
  */
-export function runsTable(runs: RunRecord[]): string {
+export function runsTable(runs: RunRecord[], units = WRK_UNITS): string {
+  const withLoad = runs.some((r) => r.load !== undefined);
+  const withAccepts = runs.some((r) => r.tcpAccepts !== undefined);
+  const u = units.unit;
   return table(
     [
       "#",
       "server",
+      ...(withLoad ? ["load"] : []),
       "workers",
       "conns",
       "round",
-      "req/s",
+      `${u}/s`,
       "p50",
       "p99",
-      "server CPU µs/req",
+      `server CPU µs/${u}`,
       "handler CPU",
       "other CPU",
+      ...(withAccepts ? [`TCP accepts/${u}`] : []),
       "errors",
     ],
     runs.map((r, i) => [
       String(i + 1),
       serverName(r.server),
+      ...(withLoad ? [r.load ?? ""] : []),
       String(r.workers),
       String(r.conns),
       String(r.round),
@@ -210,9 +246,93 @@ export function runsTable(runs: RunRecord[]): string {
       fmt(r.serverCpuS * 1e6 / r.wrk.requests, 1),
       `${fmt(r.handlerCpuS * 100 / r.wrk.wallSeconds, 0)} %`,
       `${fmt(r.otherCpuS * 100 / r.wrk.wallSeconds, 0)} %`,
+      ...(withAccepts ? [fmt((r.tcpAccepts ?? NaN) / r.wrk.requests, 2)] : []),
       String(errorCount(r.wrk)),
     ]),
-    2,
+    withLoad ? 3 : 2,
+  );
+}
+
+/** Memory of idle WebSocket connections on one server instance. */
+export interface WsIdleRecord {
+  server: ServerKind;
+  workers: number;
+  /** Connections asked for (opened in two halves). */
+  conns: number;
+  /** Connections of the first half open and idle. */
+  openHalf: number;
+  /** Connections open and idle at the end. */
+  open: number;
+  /** Settled RSS before opening them, KiB. */
+  rssBeforeKiB: number;
+  /** Settled RSS with the first half open, KiB. */
+  rssHalfKiB: number;
+  /** Settled RSS with all open, KiB. */
+  rssAfterKiB: number;
+  /** Connections the server closed while idle. */
+  closedByServer: number;
+}
+
+/**
+ * KiB of RSS per idle WebSocket connection: over the second half (one-time
+ * costs left out) and over all of them.
+ *
+ * @example
+ * ```ts ignore
+ * const { marginal, overall } = wsIdleKiB(record);
+ * ```
+ */
+export function wsIdleKiB(
+  r: WsIdleRecord,
+): { marginal: number; overall: number } {
+  return {
+    marginal: (r.rssAfterKiB - r.rssHalfKiB) / Math.max(1, r.open - r.openHalf),
+    overall: (r.rssAfterKiB - r.rssBeforeKiB) / Math.max(1, r.open),
+  };
+}
+
+/**
+ * RSS growth per idle WebSocket connection, with the ours/condure ratio.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(wsIdleTable([{ server: "condure", workers: 1, conns: 2000, openHalf: 1000, open: 2000, rssBeforeKiB: 30000, rssHalfKiB: 35000, rssAfterKiB: 40000, closedByServer: 0 }]));
+ * ```
+ */
+export function wsIdleTable(records: WsIdleRecord[]): string {
+  return table(
+    [
+      "server",
+      "workers",
+      "idle WS conns",
+      "RSS before",
+      "RSS half",
+      "RSS all",
+      "KiB/conn (2nd half)",
+      "KiB/conn (all)",
+      "closed by server",
+      "2nd half ours/condure",
+    ],
+    records.map((r) => {
+      const base = records.find((b) =>
+        b.server === "condure" && b.workers === r.workers
+      );
+      const k = wsIdleKiB(r);
+      return [
+        serverName(r.server),
+        String(r.workers),
+        `${r.open}/${r.conns}`,
+        `${fmt(r.rssBeforeKiB / 1024, 1)} MiB`,
+        `${fmt(r.rssHalfKiB / 1024, 1)} MiB`,
+        `${fmt(r.rssAfterKiB / 1024, 1)} MiB`,
+        fmt(k.marginal, 1),
+        fmt(k.overall, 1),
+        String(r.closedByServer),
+        r.server !== "condure" && base
+          ? `${fmt(k.marginal / wsIdleKiB(base).marginal, 2)}x`
+          : "",
+      ];
+    }),
   );
 }
 
@@ -261,9 +381,10 @@ export function rssTable(records: RssRecord[]): string {
 export function describeErrors(r: RunRecord): string {
   if (errorCount(r.wrk) === 0) return "";
   const e = r.wrk.errors;
+  const load = r.load === undefined ? "" : ` ${r.load}`;
   return `${
     serverName(r.server)
-  } w${r.workers} c${r.conns} round ${r.round}: non-2xx ${r.wrk.non2xx}, ` +
+  }${load} w${r.workers} c${r.conns} round ${r.round}: non-2xx ${r.wrk.non2xx}, ` +
     `socket errors connect ${e.connect}, read ${e.read}, write ${e.write}, timeout ${e.timeout}`;
 }
 
@@ -276,6 +397,10 @@ export interface ResultsInput {
   setup: string[];
   runs: RunRecord[];
   rss: RssRecord[];
+  /** Idle WebSocket memory (ws mode). */
+  wsIdle?: WsIdleRecord[];
+  /** Column wording (default: requests by wrk). */
+  units?: Units;
   errors: string[];
   notes: string[];
 }
@@ -297,15 +422,21 @@ export function resultsMarkdown(r: ResultsInput): string {
     "",
     "## Summary",
     "",
-    summaryTable(summarize(r.runs)),
+    summaryTable(summarize(r.runs), r.units),
     "",
+    ...(r.wsIdle === undefined || r.wsIdle.length === 0 ? [] : [
+      "## Memory per idle WebSocket connection",
+      "",
+      wsIdleTable(r.wsIdle),
+      "",
+    ]),
     "## Peak RSS",
     "",
     rssTable(r.rss),
     "",
     "## Runs",
     "",
-    runsTable(r.runs),
+    runsTable(r.runs, r.units),
     "",
     "## Errors",
     "",

@@ -7,6 +7,7 @@
 
 import { type HandlerMode, startHandler } from "./_handler.ts";
 import { atStopAll, freePort, Proc } from "./_proc.ts";
+import { TLS_CERT_NAME, type TlsIdentities } from "./_tls.ts";
 
 /** Which implementation. */
 export type ServerKind = "condure" | "deno";
@@ -33,6 +34,8 @@ export interface StartServerOptions {
   paths: ServerPaths;
   /** How long to wait for the first good response. */
   startTimeoutMs: number;
+  /** Serve TLS with these identities (`default-cert=localhost`). */
+  tls?: TlsIdentities;
 }
 
 /** A running server with its handler. */
@@ -48,12 +51,36 @@ export interface RunningServer {
   flags: string[];
 }
 
-/** The Condure flags used for a benchmark server. */
+/** Options of {@linkcode serverFlags}. */
+export interface ServerFlagsOptions {
+  /** Temp dir holding the ipc endpoints. */
+  dir: string;
+  workers: number;
+  mode: HandlerMode;
+  maxconn: number;
+  /** With a TLS identities dir: a TLS listener with `default-cert=localhost`. */
+  tlsDir?: string;
+}
+
+/**
+ * The Condure flags used for a benchmark server.
+ *
+ * @example
+ * ```ts ignore
+ * serverFlags(8000, { dir: "/tmp/d", workers: 1, mode: "stream", maxconn: 20000 });
+ * ```
+ */
 export function serverFlags(
   port: number,
-  options: { dir: string; workers: number; mode: HandlerMode; maxconn: number },
+  options: ServerFlagsOptions,
 ): string[] {
   const zmq = `ipc://${options.dir}/client`;
+  const tls = options.tlsDir === undefined
+    ? ""
+    : `,tls,default-cert=${TLS_CERT_NAME}`;
+  const tlsFlags = options.tlsDir === undefined
+    ? []
+    : ["--tls-identities-dir", options.tlsDir];
   const common = [
     "--workers",
     String(options.workers),
@@ -61,11 +88,12 @@ export function serverFlags(
     String(options.maxconn),
     "--log-level",
     "1",
+    ...tlsFlags,
   ];
   if (options.mode === "req") {
     return [
       "--listen",
-      `127.0.0.1:${port},req`,
+      `127.0.0.1:${port},req${tls}`,
       "--zclient-req",
       zmq,
       "--req-maxconn",
@@ -73,7 +101,13 @@ export function serverFlags(
       ...common,
     ];
   }
-  return ["--listen", `127.0.0.1:${port}`, "--zclient-stream", zmq, ...common];
+  return [
+    "--listen",
+    `127.0.0.1:${port}${tls}`,
+    "--zclient-stream",
+    zmq,
+    ...common,
+  ];
 }
 
 /**
@@ -87,7 +121,13 @@ export async function startServer(
   const dir = await Deno.makeTempDir({ prefix: `cdbench-${kind}-` });
   atStopAll(() => Deno.remove(dir, { recursive: true }).catch(() => {})); // on Ctrl-C
   const port = freePort();
-  const flags = serverFlags(port, { dir, ...options });
+  const flags = serverFlags(port, {
+    dir,
+    workers: options.workers,
+    mode: options.mode,
+    maxconn: options.maxconn,
+    ...(options.tls === undefined ? {} : { tlsDir: options.tls.dir }),
+  });
   const logFile = `${dir}/server.log`;
   const server = kind === "condure"
     ? Proc.start(options.paths.condure, flags, { logFile })
@@ -104,14 +144,17 @@ export async function startServer(
     kind,
     workers: options.workers,
     port,
-    url: `http://127.0.0.1:${port}/`,
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}/`,
     dir,
     server,
     handler,
     flags,
   };
   try {
-    await waitReady(running, options.startTimeoutMs);
+    await waitReady(running, {
+      timeoutMs: options.startTimeoutMs,
+      ...(options.tls === undefined ? {} : { certPem: options.tls.certPem }),
+    });
   } catch (e) {
     await stopServer(running);
     throw e;
@@ -119,7 +162,11 @@ export async function startServer(
   return running;
 }
 
-async function waitReady(s: RunningServer, timeoutMs: number): Promise<void> {
+async function waitReady(
+  s: RunningServer,
+  options: { timeoutMs: number; certPem?: string },
+): Promise<void> {
+  const timeoutMs = options.timeoutMs;
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
@@ -134,7 +181,7 @@ async function waitReady(s: RunningServer, timeoutMs: number): Promise<void> {
         `handler exited during startup, log:\n${s.handler.logTail()}`,
       );
     }
-    last = await probe(s.port);
+    last = await probe(s.port, options.certPem);
     if (last === "ok") return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -144,12 +191,21 @@ async function waitReady(s: RunningServer, timeoutMs: number): Promise<void> {
   );
 }
 
-/** One `GET /` with `Connection: close`; "ok" if it got the handler's response. */
-async function probe(port: number): Promise<string> {
-  let conn: Deno.TcpConn | undefined;
+/**
+ * One `GET /` with `Connection: close` (over TLS trusting `certPem` if given);
+ * "ok" if it got the handler's response.
+ */
+async function probe(port: number, certPem?: string): Promise<string> {
+  let conn: Deno.Conn | undefined;
   const timer = setTimeout(() => conn?.close(), 2000);
   try {
-    conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    conn = certPem === undefined
+      ? await Deno.connect({ hostname: "127.0.0.1", port })
+      : await Deno.connectTls({
+        hostname: "127.0.0.1",
+        port,
+        caCerts: [certPem],
+      });
     await conn.write(
       new TextEncoder().encode(
         "GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n",
@@ -158,7 +214,14 @@ async function probe(port: number): Promise<string> {
     const chunks: Uint8Array[] = [];
     const buf = new Uint8Array(4096);
     for (;;) {
-      const n = await conn.read(buf);
+      let n: number | null;
+      try {
+        n = await conn.read(buf);
+      } catch (e) {
+        // a TLS peer that closes without close_notify: keep what arrived
+        if (chunks.length > 0) break;
+        throw e;
+      }
       if (n === null) break;
       chunks.push(buf.slice(0, n));
     }

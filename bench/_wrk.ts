@@ -40,6 +40,8 @@ export interface WrkOptions {
   threads?: number;
   /** Clock ticks per second for the CPU time. */
   clkTck: number;
+  /** Extra request headers (`-H`), e.g. `Connection: close`. */
+  headers?: string[];
 }
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60000 };
@@ -95,7 +97,7 @@ export function errorCount(r: WrkResult): number {
 }
 
 /**
- * Runs `wrk -t<threads> -c<conns> -d<seconds>s --latency <url>` and parses
+ * Runs `wrk -t<threads> -c<conns> -d<seconds>s [-H <header>…] --latency <url>` and parses
  * the report. wrk's CPU time is read from the cutime/cstime of a wrapping
  * shell after wrk has been reaped.
  *
@@ -112,6 +114,7 @@ export async function runWrk(
     `-t${options.threads ?? 2}`,
     `-c${options.conns}`,
     `-d${options.seconds}s`,
+    ...(options.headers ?? []).flatMap((h) => ["-H", h]),
     "--latency",
     url,
   ];

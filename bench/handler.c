@@ -12,14 +12,28 @@
  *                              pushes <n> request packets (window 1024) to a
  *                              stream-mode handler and prints the rate.
  *
- * Every request gets the same response:
+ * Every HTTP request gets the same response:
  *   T{from:bench,id:<id>,code:200,reason:OK,
  *     headers:[[Content-Type,text/plain]],body:"hello world\n"}
  * In stream mode it is published as "<from of the request> T...".
  *
- * On SIGTERM/SIGINT it prints "handler: <n> requests, <m> other packets" to
- * stderr and exits 0 (other = later packets such as the cancels Condure sends
- * for requests in flight when wrk closes its connections, or unparsable ones).
+ * WebSocket echo (stream mode; a request whose uri starts with "ws"):
+ *   accept   T{from:bench,id,code:101,reason:Switching Protocols,credits:65536}
+ *   then every data packet arriving on the DEALER (identity "bench" = our
+ *   "from") is echoed with the same content-type, body and more, plus
+ *   credits:<body length> so the client->handler flow never stalls;
+ *   close -> close (same code), ping -> pong (same body); cancel, credit and
+ *   keep-alive are counted. No seq is sent (accepted by the manager, §5.7).
+ *   The handler keeps no per-session state: it does not count the manager's
+ *   handler->client credits (8192 at start), which is safe for clients that
+ *   wait for each echo before sending the next message (bench/ws_client.c),
+ *   and it sends no keep-alives (sessions idle for more than 60 s expire).
+ *
+ * On SIGTERM/SIGINT it prints "handler: <n> requests, <m> other packets,
+ * <w> ws messages" to stderr and exits 0 (other = later packets such as the
+ * cancels Condure sends for requests in flight when wrk closes its
+ * connections, or unparsable ones; ws messages = echoed WebSocket messages,
+ * counted at their final packet).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,16 +76,25 @@ static const char *tn_head(const char *p, const char *e, size_t *len) {
   return q;
 }
 
+/* A raw tnetstring value: data, length, type byte (0 when absent). */
+struct field {
+  const char *p;
+  size_t n;
+  char t;
+};
+
+/* The top-level fields of a packet that the handler looks at. */
+struct packet {
+  struct field id, from, uri, type, ctype, body, more, code;
+};
+
 /*
- * Finds the string values of "id" and "from" in the top-level map of a
- * "T<tnetstring map>" payload. Returns 0 when id was found.
+ * Scans the top-level map of a "T<tnetstring map>" payload and records the
+ * fields of struct packet (other keys are skipped by length). Returns 0 on
+ * success, -1 when the payload is not a well-formed map.
  */
-static int parse_packet(const char *buf, size_t size, const char **id,
-                        size_t *id_len, const char **from, size_t *from_len) {
-  *id = NULL;
-  *from = NULL;
-  *id_len = 0;
-  *from_len = 0;
+static int scan_packet(const char *buf, size_t size, struct packet *pk) {
+  memset(pk, 0, sizeof *pk);
   if (size < 1 || buf[0] != 'T') return -1;
   const char *e = buf + size;
   size_t mlen;
@@ -84,20 +107,60 @@ static int parse_packet(const char *buf, size_t size, const char **id,
     if (k == NULL || k[klen] != ',') return -1;
     const char *v = tn_head(k + klen + 1, me, &vlen);
     if (v == NULL) return -1;
-    char vt = v[vlen];
-    if (vt == ',') {
-      if (klen == 2 && memcmp(k, "id", 2) == 0) {
-        *id = v;
-        *id_len = vlen;
-      } else if (klen == 4 && memcmp(k, "from", 4) == 0) {
-        *from = v;
-        *from_len = vlen;
-      }
-      if (*id != NULL && *from != NULL) break;
+    struct field *f = NULL;
+    switch (klen) {
+      case 2:
+        if (memcmp(k, "id", 2) == 0) f = &pk->id;
+        break;
+      case 3:
+        if (memcmp(k, "uri", 3) == 0) f = &pk->uri;
+        break;
+      case 4:
+        if (memcmp(k, "from", 4) == 0) f = &pk->from;
+        else if (memcmp(k, "type", 4) == 0) f = &pk->type;
+        else if (memcmp(k, "body", 4) == 0) f = &pk->body;
+        else if (memcmp(k, "more", 4) == 0) f = &pk->more;
+        else if (memcmp(k, "code", 4) == 0) f = &pk->code;
+        break;
+      case 12:
+        if (memcmp(k, "content-type", 12) == 0) f = &pk->ctype;
+        break;
+    }
+    if (f != NULL) {
+      f->p = v;
+      f->n = vlen;
+      f->t = v[vlen];
     }
     p = v + vlen + 1;
   }
-  return *id != NULL && *id_len <= FIELD_MAX && *from_len <= FIELD_MAX ? 0 : -1;
+  return 0;
+}
+
+/* Whether field f is the string s. */
+static int field_is(const struct field *f, const char *s) {
+  size_t n = strlen(s);
+  return f->t == ',' && f->n == n && memcmp(f->p, s, n) == 0;
+}
+
+/*
+ * Finds the string values of "id" and "from" in the top-level map of a
+ * "T<tnetstring map>" payload. Returns 0 when id was found.
+ */
+static int parse_packet(const char *buf, size_t size, const char **id,
+                        size_t *id_len, const char **from, size_t *from_len) {
+  struct packet pk;
+  *id = NULL;
+  *from = NULL;
+  *id_len = 0;
+  *from_len = 0;
+  if (scan_packet(buf, size, &pk) != 0 || pk.id.t != ',') return -1;
+  *id = pk.id.p;
+  *id_len = pk.id.n;
+  if (pk.from.t == ',') {
+    *from = pk.from.p;
+    *from_len = pk.from.n;
+  }
+  return *id_len <= FIELD_MAX && *from_len <= FIELD_MAX ? 0 : -1;
 }
 
 static char *put(char *o, const char *s, size_t n) {
@@ -182,6 +245,98 @@ static size_t build_response(char *out, const char *addr, size_t addr_len,
   return (size_t)(o - out);
 }
 
+/* Appends <len>:<data><type>. */
+static char *put_tn(char *o, const char *data, size_t n, char type) {
+  o = put_len(o, n);
+  *o++ = ':';
+  o = put(o, data, n);
+  *o++ = type;
+  return o;
+}
+
+/* Appends a raw field as it was received (same data and type byte). */
+static char *put_field(char *o, const struct field *f) {
+  return put_tn(o, f->p, f->n, f->t);
+}
+
+/*
+ * Writes "<from of pk> T{from:bench,id:<id of pk>,<fields>}" into out, where
+ * fields (flen bytes) are tnetstring key/value pairs; returns the length.
+ */
+static size_t build_reply(char *out, const struct packet *pk,
+                          const char *fields, size_t flen) {
+  char *o = put(out, pk->from.p, pk->from.n);
+  *o++ = ' ';
+  *o++ = 'T';
+  char idtn[FIELD_MAX + 24];
+  char *q = put_field(idtn, &pk->id);
+  size_t idtn_len = (size_t)(q - idtn);
+  o = put_len(o, HEAD_LEN + idtn_len + flen);
+  *o++ = ':';
+  o = put(o, HEAD, HEAD_LEN);
+  o = put(o, idtn, idtn_len);
+  o = put(o, fields, flen);
+  *o++ = '}';
+  return (size_t)(o - out);
+}
+
+#define WS_CREDITS "65536"
+
+/* The accept of a WebSocket request: code 101 and credits. */
+static size_t build_ws_accept(char *out, const struct packet *pk) {
+  static const char fields[] =
+      "4:code,3:101#6:reason,19:Switching Protocols,7:credits," "5:" WS_CREDITS
+      "#";
+  return build_reply(out, pk, fields, sizeof fields - 1);
+}
+
+/*
+ * The reply to a WebSocket packet: the echo of a data packet (content-type,
+ * body, more, and credits for the body it consumed), close for close (same
+ * code), pong for ping (same body). Returns 0 for packets not answered.
+ */
+static size_t build_ws_reply(char *out, const struct packet *pk) {
+  static char fields[BUF_MAX + 256];
+  char *o = fields;
+  if (pk->type.t == 0 || field_is(&pk->type, "")) {
+    if (pk->ctype.t == ',') {
+      o = put_str(o, "content-type");
+      o = put_field(o, &pk->ctype);
+    }
+    if (pk->body.t == ',' && pk->body.n > 0) {
+      o = put_str(o, "body");
+      o = put_field(o, &pk->body);
+    }
+    if (pk->more.t == '!') {
+      o = put_str(o, "more");
+      o = put_field(o, &pk->more);
+    }
+    if (pk->body.t == ',' && pk->body.n > 0) {
+      char num[24];
+      size_t n = (size_t)(put_len(num, pk->body.n) - num);
+      o = put_str(o, "credits");
+      o = put_tn(o, num, n, '#');
+    }
+  } else if (field_is(&pk->type, "close")) {
+    o = put_str(o, "type");
+    o = put_str(o, "close");
+    if (pk->code.t == '#') {
+      o = put_str(o, "code");
+      o = put_field(o, &pk->code);
+    }
+  } else if (field_is(&pk->type, "ping")) {
+    o = put_str(o, "type");
+    o = put_str(o, "pong");
+    if (pk->body.t == ',' && pk->body.n > 0) {
+      o = put_str(o, "body");
+      o = put_field(o, &pk->body);
+    }
+  } else {
+    return 0;
+  }
+  return build_reply(out, pk, fields, (size_t)(o - fields));
+}
+
 static void set_int(void *s, int opt, int v) {
   if (zmq_setsockopt(s, opt, &v, sizeof v) != 0) die("setsockopt");
 }
@@ -202,7 +357,8 @@ static void endpoint(char *out, size_t cap, const char *base, const char *sfx) {
   }
 }
 
-static unsigned long long handled = 0, other = 0;
+static unsigned long long handled = 0, other = 0, ws_sessions = 0,
+                          ws_messages = 0;
 
 static int run_stream(void *ctx, const char *base) {
   char ep[1024];
@@ -217,7 +373,7 @@ static int run_stream(void *ctx, const char *base) {
   endpoint(ep, sizeof ep, base, "-out-stream");
   if (zmq_connect(dealer, ep) != 0) die("connect -out-stream");
 
-  static char in[BUF_MAX], out[BUF_MAX];
+  static char in[BUF_MAX], out[BUF_MAX + 1024];
   zmq_pollitem_t items[2] = {{pull, 0, ZMQ_POLLIN, 0},
                              {dealer, 0, ZMQ_POLLIN, 0}};
   while (!stop_flag) {
@@ -231,28 +387,54 @@ static int run_stream(void *ctx, const char *base) {
         if (zmq_errno() == EAGAIN || zmq_errno() == EINTR) break;
         die("recv -out");
       }
-      const char *id, *from;
-      size_t id_len, from_len;
-      if ((size_t)n > sizeof in ||
-          parse_packet(in, (size_t)n, &id, &id_len, &from, &from_len) != 0 ||
-          from == NULL) {
+      struct packet pk;
+      if ((size_t)n > sizeof in || scan_packet(in, (size_t)n, &pk) != 0 ||
+          pk.id.t != ',' || pk.id.n > FIELD_MAX || pk.from.t != ',' ||
+          pk.from.n > FIELD_MAX) {
         other++;
         continue;
       }
-      size_t len = build_response(out, from, from_len, id, id_len);
+      size_t len;
+      if (pk.uri.t == ',' && pk.uri.n >= 2 && memcmp(pk.uri.p, "ws", 2) == 0) {
+        len = build_ws_accept(out, &pk);
+        ws_sessions++;
+      } else {
+        len = build_response(out, pk.from.p, pk.from.n, pk.id.p, pk.id.n);
+        handled++;
+      }
       while (zmq_send(pub, out, len, 0) < 0) {
         if (zmq_errno() != EINTR) die("send -in");
       }
-      handled++;
     }
-    /* Later packets (credits, keep-alives, cancels) are counted and dropped. */
+    /*
+     * Later packets: [empty delimiter, payload]. WebSocket data, close and
+     * ping are answered; credits, keep-alives and cancels are counted.
+     */
     for (int i = 0; i < BATCH_MAX; i++) {
       int n = zmq_recv(dealer, in, sizeof in, ZMQ_DONTWAIT);
       if (n < 0) break;
       int more = 0;
       size_t ms = sizeof more;
       zmq_getsockopt(dealer, ZMQ_RCVMORE, &more, &ms);
-      if (!more) other++;
+      if (more) continue; /* the delimiter */
+      struct packet pk;
+      size_t len = 0;
+      if ((size_t)n <= sizeof in && scan_packet(in, (size_t)n, &pk) == 0 &&
+          pk.id.t == ',' && pk.id.n <= FIELD_MAX && pk.from.t == ',' &&
+          pk.from.n <= FIELD_MAX) {
+        len = build_ws_reply(out, &pk);
+      }
+      if (len == 0) {
+        other++;
+        continue;
+      }
+      while (zmq_send(pub, out, len, 0) < 0) {
+        if (zmq_errno() != EINTR) die("send -in");
+      }
+      if ((pk.type.t == 0 || field_is(&pk.type, "")) &&
+          !(pk.more.t == '!' && pk.more.n == 4 &&
+            memcmp(pk.more.p, "true", 4) == 0))
+        ws_messages++;
     }
   }
   zmq_close(pull);
@@ -325,15 +507,6 @@ static int run_req(void *ctx, const char *spec) {
   }
   zmq_close(router);
   return 0;
-}
-
-/* Appends <len>:<data><type>. */
-static char *put_tn(char *o, const char *data, size_t n, char type) {
-  o = put_len(o, n);
-  *o++ = ':';
-  o = put(o, data, n);
-  *o++ = type;
-  return o;
 }
 
 /* Request fields after "id" (NUL-terminated), as Condure emits them. */
@@ -474,7 +647,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "handler: unknown mode %s\n", argv[1]);
     return 2;
   }
-  fprintf(stderr, "handler: %llu requests, %llu other packets\n", handled, other);
+  fprintf(stderr,
+          "handler: %llu requests, %llu other packets, %llu ws sessions, "
+          "%llu ws messages\n",
+          handled, other, ws_sessions, ws_messages);
   zmq_ctx_term(ctx);
   return rc;
 }
