@@ -268,6 +268,16 @@ export class WebSocketSession implements PacketSink {
     this.#lastReadFull = n === this.#lastTarget;
     this.#end += n;
     this.#touchStream();
+    if (
+      this.#lastReadFull && this.#buf === this.#slot &&
+      this.#phase === "open" && this.#pool.bufferSize > this.#buf.length &&
+      this.#inbound!.endsMidFrame(this.#buf.subarray(this.#start, this.#end))
+    ) {
+      // The idle slot filled in the middle of a frame: the next readTarget() moves the bytes to
+      // a pooled buffer and the rest of the frame is read before anything is forwarded.
+      this.#setReading(true);
+      return;
+    }
     this.#process();
   }
 

@@ -111,6 +111,36 @@ export class WsInbound implements Disposable {
     return this.#consumed;
   }
 
+  /**
+   * Whether `data` (the unread client bytes) ends inside a frame, so that more input is certain
+   * to follow. A session whose small idle read slot filled up uses this to read the rest before
+   * forwarding, so that a message reaches the handler in one packet as with Condure.
+   */
+  endsMidFrame(data: Uint8Array): boolean {
+    if (this.#pendingOff < this.#pending.length) return false;
+    let pos = 0;
+    if (this.#frame !== null) {
+      if (data.length < this.#frame.remaining) return true;
+      pos = this.#frame.remaining;
+    }
+    while (pos < data.length) {
+      let h;
+      try {
+        h = parseFrameHeader(data.subarray(pos), {
+          requireMask: false,
+          allowRsv1: true,
+        });
+      } catch {
+        return false; // a bad frame: let next() report it now
+      }
+      if (h === null) return true;
+      const total = h.headerSize + h.payloadLength;
+      if (data.length - pos < total) return true;
+      pos += total;
+    }
+    return false;
+  }
+
   /** Whether a message is partly forwarded. */
   get inMessage(): boolean {
     return this.#msgOpcode !== 0 || this.#pendingFinal ||

@@ -37,7 +37,8 @@ export const INIT_HWM = 128;
  */
 export const DEFAULT_OTHER_HWM = 505;
 /**
- * Condure's `STREAM_OUT_STREAM_DELAY`: ROUTER retry delay after EAGAIN.
+ * Condure's `STREAM_OUT_STREAM_DELAY`: the longest ROUTER retry delay after EAGAIN (retries
+ * start at 1 ms and back off to it).
  *
  * @example
  * ```ts
@@ -128,6 +129,7 @@ export class StreamSockets implements AsyncDisposable {
   readonly #logger: ZmqLogger;
   readonly #boundPaths: string[] = [];
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryDelay = 1;
   #closing: Promise<void> | undefined;
 
   /** Creates, configures and binds (or connects) the three sockets. */
@@ -238,7 +240,7 @@ export class StreamSockets implements AsyncDisposable {
     queue.push(frames);
     this.#retryTimer ??= setTimeout(
       () => this.#flushRouter(),
-      STREAM_OUT_STREAM_DELAY_MS,
+      this.#retryDelay,
     );
     return true;
   }
@@ -313,14 +315,21 @@ export class StreamSockets implements AsyncDisposable {
     const queue = this.#routerQueue;
     for (let frames = queue.peek(); frames; frames = queue.peek()) {
       if (this.#trySendRouted(frames) === undefined) {
+        // Still full: back off from 1 ms up to Condure's 50 ms, so that a short burst over
+        // the high-water mark does not stall every session for 50 ms.
+        this.#retryDelay = Math.min(
+          this.#retryDelay * 2,
+          STREAM_OUT_STREAM_DELAY_MS,
+        );
         this.#retryTimer = setTimeout(
           () => this.#flushRouter(),
-          STREAM_OUT_STREAM_DELAY_MS,
+          this.#retryDelay,
         );
         return;
       }
       queue.shift();
     }
+    this.#retryDelay = 1;
   }
 
   #flushPush(): void {
