@@ -13,9 +13,7 @@ import type { FromWorker, ToWorker } from "./messages.ts";
 const log = new Logger("condure");
 
 /** The result of starting the pool. */
-export type PoolStart =
-  | { ok: true; listening: string[] }
-  | { ok: false; message: string };
+export type PoolStart = { ok: true } | { ok: false; message: string };
 
 /** Options of a {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -49,7 +47,6 @@ export class WorkerPool {
   readonly #outs: BatchWriter[] = [];
   #ready = 0;
   #readyResolve: (r: PoolStart) => void = () => {};
-  #listening: string[] = [];
   #stopping = false;
   #stoppedResolve: () => void = () => {};
   #replacements = 0;
@@ -110,9 +107,8 @@ export class WorkerPool {
           this.#onPackets(msg.batch);
           break;
         case "ready":
-          this.#listening = msg.listening;
           if (++this.#ready === this.#slots.length) {
-            this.#readyResolve({ ok: true, listening: this.#listening });
+            this.#readyResolve({ ok: true });
           }
           break;
         case "fatal":
