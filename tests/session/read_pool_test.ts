@@ -153,7 +153,10 @@ Deno.test("WebSocketSession takes over the slot: idle in the slot, a large frame
   const text = r.host.routed.map((x) => x.packet.body as string).join("");
   assert.equal(text, payload);
   // the slot filled mid-frame: the rest was read before forwarding, so one packet, as Condure
-  assert.equal(r.host.routed.filter((x) => x.packet.type === undefined).length, 1);
+  assert.equal(
+    r.host.routed.filter((x) => x.packet.type === undefined).length,
+    1,
+  );
   r.conn.abort();
   r.conn.release();
   assert.equal(pool.stats.slotsOut, 0);
