@@ -25,17 +25,16 @@
 import {
   ChunkedDecoder,
   encodeErrorResponse,
-  encodeResponseHead,
   HttpError,
   parseRequestHead,
   type RequestHead,
-  statusCodeHasNoBody,
   URI_SIZE_MAX,
 } from "../http1/mod.ts";
 import { encodePacket, type InboundPacket } from "../zhttp/mod.ts";
 import type { ClientIo, PacketSink, PeerInfo, SessionHost } from "./host.ts";
 import { ClientSide } from "./client_side.ts";
 import { requestUri } from "./request_uri.ts";
+import { encodeWholeResponse } from "./response_writer.ts";
 
 /**
  * Worker services a req-mode connection needs on top of {@linkcode SessionHost}.
@@ -591,35 +590,12 @@ export class ReqHttpConnection implements PacketSink {
   // ---- response side ----
 
   #respond(p: InboundPacket): void {
-    const head = this.#head!;
-    const code = p.code ?? 0;
-    const noBody = statusCodeHasNoBody(code);
-    let headBytes: Uint8Array;
-    try {
-      headBytes = encodeResponseHead({
-        versionMinor: head.versionMinor,
-        code,
-        reason: p.reason ?? "",
-        headers: p.headers ?? [],
-        persistent: this.#persistent,
-        body: noBody ? { kind: "none" } : {
-          kind: "length",
-          length: p.body.length,
-        },
-      });
-    } catch (e) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: process error: ${(e as Error).message}`,
-      );
+    // the request's own persistence: a refused request never gets this far
+    const out = encodeWholeResponse(p, this.#head!);
+    if (typeof out === "string") {
+      this.#host.logger.debug(`conn ${this.#id}: process error: ${out}`);
       this.#fail("The handler sent a response that cannot be written.");
       return;
-    }
-    const body = noBody || head.method === "HEAD" ? EMPTY : p.body;
-    let out = headBytes;
-    if (body.length > 0) {
-      out = new Uint8Array(headBytes.length + body.length);
-      out.set(headBytes);
-      out.set(body, headBytes.length);
     }
     this.#phase = "respond";
     this.#write(out);

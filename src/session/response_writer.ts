@@ -1,7 +1,8 @@
 /**
- * The HTTP/1 response half of a stream-mode request cycle (reference §6.6-§6.8): the head from
- * the handler's first data packet, then the body framed as the response calls for
- * (Content-Length, chunked, or until close), and whether the connection stays persistent.
+ * HTTP/1 responses from handler packets. Stream mode (reference §6.6-§6.8): the head from the
+ * handler's first data packet, then the body framed as the response calls for
+ * (Content-Length, chunked, or until close), and whether the connection stays persistent. Req
+ * mode (reference §9): one packet is the whole response.
  *
  * @module
  */
@@ -160,6 +161,44 @@ export class ResponseWriter {
     }
     return out;
   }
+}
+
+/**
+ * A whole req-mode response (reference §9): the head, with the `Content-Length` of the handler
+ * body, and the body (none for `HEAD` or a status without a body); or the detail of the error
+ * when the head cannot be written (a header with CR/LF, a name that is not a token).
+ *
+ * @example
+ * ```ts
+ * import { encodeWholeResponse } from "./response_writer.ts";
+ * const out = encodeWholeResponse({
+ *   from: new Uint8Array(0), ids: [], type: "", multi: false, code: 200, reason: "OK",
+ *   body: new TextEncoder().encode("hi"), more: false, credits: 0, hasBody: true,
+ * }, { versionMinor: 1, method: "GET", persistent: true });
+ * if (typeof out === "string" || out.length < 2) throw new Error();
+ * ```
+ */
+export function encodeWholeResponse(
+  p: InboundPacket,
+  request: Pick<RequestHead, "versionMinor" | "method" | "persistent">,
+): Uint8Array | string {
+  const code = p.code ?? 0;
+  const noBody = statusCodeHasNoBody(code);
+  let headBytes: Uint8Array;
+  try {
+    headBytes = encodeResponseHead({
+      versionMinor: request.versionMinor,
+      code,
+      reason: p.reason ?? "",
+      headers: p.headers ?? [],
+      persistent: request.persistent,
+      body: noBody ? NO_BODY : { kind: "length", length: p.body.length },
+    });
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const body = noBody || request.method === "HEAD" ? EMPTY : p.body;
+  return body.length > 0 ? concat3(headBytes, body, EMPTY) : headBytes;
 }
 
 function concat3(a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array {
