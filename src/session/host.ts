@@ -37,6 +37,22 @@ export interface ClientIo {
 }
 
 /**
+ * Where the client is, as request packets carry it.
+ *
+ * @example
+ * ```ts
+ * import type { PeerInfo } from "./host.ts";
+ * const peer: PeerInfo = { address: "::1", port: 40000 };
+ * ```
+ */
+export interface PeerInfo {
+  /** Client IP (no brackets) for TCP listeners; absent for unix sockets. */
+  address?: string;
+  /** Client port, with `address`. */
+  port?: number;
+}
+
+/**
  * Worker-level services shared by all sessions of one worker isolate.
  *
  * @example

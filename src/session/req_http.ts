@@ -25,16 +25,16 @@
 import {
   ChunkedDecoder,
   encodeErrorResponse,
-  encodeResponseHead,
   HttpError,
   parseRequestHead,
   type RequestHead,
-  statusCodeHasNoBody,
   URI_SIZE_MAX,
 } from "../http1/mod.ts";
 import { encodePacket, type InboundPacket } from "../zhttp/mod.ts";
-import type { ClientIo, PacketSink, SessionHost } from "./host.ts";
-import type { PeerInfo } from "./stream_http.ts";
+import type { ClientIo, PacketSink, PeerInfo, SessionHost } from "./host.ts";
+import { ClientSide } from "./client_side.ts";
+import { requestUri } from "./request_uri.ts";
+import { encodeWholeResponse } from "./response_writer.ts";
 
 /**
  * Worker services a req-mode connection needs on top of {@linkcode SessionHost}.
@@ -92,7 +92,6 @@ const BODY_INITIAL = 4096;
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
 const EMPTY = new Uint8Array(0);
 const ENCODER = new TextEncoder();
-const UTF8_STRICT = new TextDecoder("utf-8", { fatal: true });
 const WS_BODY = "WebSockets not supported on req mode interface.\n";
 /** Condure's exact answer to a WebSocket upgrade on a req listener, per HTTP minor version. */
 const WS_REJECT = [0, 1].map((minor) =>
@@ -151,7 +150,7 @@ type Phase =
  */
 export class ReqHttpConnection implements PacketSink {
   readonly #host: ReqSessionHost;
-  readonly #io: ClientIo;
+  readonly #client: ClientSide;
   readonly #opts: ReqHttpOptions;
   // read buffer: [#start, #end) is unparsed input; [0, #floor) holds the live request head
   readonly #buf: Uint8Array;
@@ -165,8 +164,6 @@ export class ReqHttpConnection implements PacketSink {
   #idBytes: Uint8Array = EMPTY;
   #deadline = 0;
   #clientEof = false;
-  #reading = false;
-  #pendingWrites = 0;
   // request
   #head: RequestHead | null = null;
   #uri = "";
@@ -182,7 +179,7 @@ export class ReqHttpConnection implements PacketSink {
   /** Creates the connection; call {@linkcode start} to begin. */
   constructor(host: ReqSessionHost, io: ClientIo, options: ReqHttpOptions) {
     this.#host = host;
-    this.#io = io;
+    this.#client = new ClientSide(host, io);
     this.#opts = options;
     this.#buf = new Uint8Array(host.bufferSize + READ_SLACK);
   }
@@ -253,7 +250,7 @@ export class ReqHttpConnection implements PacketSink {
   onEof(): void {
     if (this.#phase === "closed") return;
     this.#clientEof = true;
-    this.#setReading(false);
+    this.#client.setReading(false);
     switch (this.#phase) {
       case "head":
         this.#process(); // a complete buffered head is still served; a partial one dropped
@@ -276,8 +273,7 @@ export class ReqHttpConnection implements PacketSink {
   /** A write to the client completed. */
   onWritten(_bodyBytes: number): void {
     if (this.#phase === "closed") return;
-    this.#pendingWrites--;
-    if (this.#pendingWrites === 0 && this.#phase === "respond") {
+    if (this.#client.written() === 0 && this.#phase === "respond") {
       this.#endCycle();
     }
   }
@@ -381,7 +377,7 @@ export class ReqHttpConnection implements PacketSink {
       // head, or waiting/responding: take pipelined bytes (and notice EOF) while there is room
       want = this.#end < this.#buf.length || this.#start > this.#floor;
     }
-    this.#setReading(want);
+    this.#client.setReading(want);
   }
 
   #readHead(): void {
@@ -422,7 +418,7 @@ export class ReqHttpConnection implements PacketSink {
       this.#refuse(WS_REJECT[head.versionMinor], true);
       return;
     }
-    const uri = this.#makeUri(head);
+    const uri = requestUri(head, this.#opts.secure ? "https" : "http");
     if (uri.length > URI_SIZE_MAX) {
       this.#refuse(encodeErrorResponse(414, "Request URI too long."), true);
       return;
@@ -571,18 +567,6 @@ export class ReqHttpConnection implements PacketSink {
     this.#body = grown;
   }
 
-  #makeUri(head: RequestHead): string {
-    let host = "localhost";
-    if (head.host !== undefined) {
-      try {
-        host = UTF8_STRICT.decode(head.host);
-      } catch {
-        host = "localhost";
-      }
-    }
-    return `${this.#opts.secure ? "https" : "http"}://${host}${head.target}`;
-  }
-
   /**
    * Writes an error response for the current request and ends the connection: at once, or,
    * with `drain` and a body on its way, once that body has been read and dropped.
@@ -606,39 +590,16 @@ export class ReqHttpConnection implements PacketSink {
   // ---- response side ----
 
   #respond(p: InboundPacket): void {
-    const head = this.#head!;
-    const code = p.code ?? 0;
-    const noBody = statusCodeHasNoBody(code);
-    let headBytes: Uint8Array;
-    try {
-      headBytes = encodeResponseHead({
-        versionMinor: head.versionMinor,
-        code,
-        reason: p.reason ?? "",
-        headers: p.headers ?? [],
-        persistent: this.#persistent,
-        body: noBody ? { kind: "none" } : {
-          kind: "length",
-          length: p.body.length,
-        },
-      });
-    } catch (e) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: process error: ${(e as Error).message}`,
-      );
+    // the request's own persistence: a refused request never gets this far
+    const out = encodeWholeResponse(p, this.#head!);
+    if (typeof out === "string") {
+      this.#host.logger.debug(`conn ${this.#id}: process error: ${out}`);
       this.#fail("The handler sent a response that cannot be written.");
       return;
     }
-    const body = noBody || head.method === "HEAD" ? EMPTY : p.body;
-    let out = headBytes;
-    if (body.length > 0) {
-      out = new Uint8Array(headBytes.length + body.length);
-      out.set(headBytes);
-      out.set(body, headBytes.length);
-    }
     this.#phase = "respond";
     this.#write(out);
-    if (this.#pendingWrites === 0) this.#endCycle();
+    if (this.#client.pendingWrites === 0) this.#endCycle();
   }
 
   /** Answers the waiting client with a 502 and closes (reference §19). */
@@ -662,21 +623,13 @@ export class ReqHttpConnection implements PacketSink {
   // ---- helpers ----
 
   #write(data: Uint8Array): void {
-    this.#pendingWrites++;
-    this.#io.write(data, 0);
-  }
-
-  #setReading(on: boolean): void {
-    if (on === this.#reading) return;
-    this.#reading = on;
-    this.#io.setReading(on);
+    this.#client.write(data, 0);
   }
 
   #close(graceful: boolean): void {
     if (this.#phase === "closed") return;
     this.#host.unregister(this.#id);
     this.#phase = "closed";
-    this.#reading = false;
-    this.#io.close(graceful);
+    this.#client.close(graceful);
   }
 }

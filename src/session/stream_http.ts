@@ -4,48 +4,36 @@
  *
  * No I/O happens here: bytes arrive through {@linkcode StreamHttpConnection.onRead}, packets
  * through {@linkcode StreamHttpConnection.onPacket}, and everything goes out through the
- * {@linkcode ClientIo} and {@linkcode SessionHost} seams.
+ * {@linkcode ClientIo} and {@linkcode SessionHost} seams. The handler side of each session is
+ * a {@linkcode ZhttpPeer}, the response half a {@linkcode ResponseWriter}; an upgrade request
+ * hands the connection to a WebSocket session ({@linkcode upgradeToWebSocket}).
  *
  * @module
  */
 
 import {
-  chooseResponseBody,
   ChunkedDecoder,
-  encodeChunk,
   encodeErrorResponse,
-  encodeResponseHead,
-  findHeader,
   HttpError,
-  LAST_CHUNK,
-  parseContentLength,
   parseRequestHead,
   type RequestHead,
-  type ResponseBody,
-  statusCodeHasNoBody,
   URI_SIZE_MAX,
 } from "../http1/mod.ts";
-import {
-  encodePacket,
-  FROM_MAX,
-  type Header,
-  type InboundPacket,
-} from "../zhttp/mod.ts";
-import type { ClientIo, PacketSink, SessionHost } from "./host.ts";
-import { KEEP_ALIVE_INTERVAL_MS } from "./keep_alive.ts";
-import {
-  MESSAGES_MAX_DEFAULT,
-  type WebSocketConfig,
-  WebSocketSession,
-} from "./websocket.ts";
-import { validateUpgrade } from "./ws_handshake.ts";
+import { encodePacket, type InboundPacket } from "../zhttp/mod.ts";
+import type { ClientIo, PacketSink, PeerInfo, SessionHost } from "./host.ts";
+import type { WebSocketConfig, WebSocketSession } from "./websocket.ts";
 import { ReadPool } from "./read_pool.ts";
+import { ReadBuffer } from "./read_buffer.ts";
+import { ZhttpPeer } from "./zhttp_peer.ts";
+import { ClientSide } from "./client_side.ts";
+import { ResponseWriter } from "./response_writer.ts";
+import { requestUri } from "./request_uri.ts";
+import { upgradeToWebSocket } from "./ws_upgrade.ts";
+
+export type { PeerInfo } from "./host.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
-const EMPTY = new Uint8Array(0);
-const ENCODER = new TextEncoder();
 const LATIN1 = new TextDecoder("latin1");
-const UTF8_STRICT = new TextDecoder("utf-8", { fatal: true });
 
 /** Where a connection is in its current request cycle. */
 type Phase =
@@ -56,14 +44,6 @@ type Phase =
   | "handoff-wait" // handoff-proceed sent, waiting for any packet
   | "upgraded" // a WebSocket session owns the connection
   | "closed";
-
-/** Peer details put into request packets. */
-export interface PeerInfo {
-  /** Client IP (no brackets) for TCP listeners; absent for unix sockets. */
-  address?: string;
-  /** Client port, with `address`. */
-  port?: number;
-}
 
 /** Options of one connection. */
 export interface StreamHttpOptions {
@@ -92,9 +72,6 @@ export interface StreamHttpOptions {
   readPool?: ReadPool;
 }
 
-/** A response body kind with no state (shared, to allocate nothing per cycle). */
-const NO_BODY: ResponseBody = { kind: "none" };
-
 /**
  * One client connection in stream mode.
  *
@@ -108,23 +85,15 @@ export class StreamHttpConnection implements PacketSink {
   readonly #host: SessionHost;
   readonly #io: ClientIo;
   readonly #opts: StreamHttpOptions;
-  readonly #pool: ReadPool;
-  /** This connection's idle read target (a view into the pool's slab). */
-  readonly #slot: Uint8Array;
-  /** The read buffer: the slot, or a pooled full buffer while bytes wait in it. */
-  #buf: Uint8Array;
+  /** The read buffer: the idle slot, or a pooled full buffer while bytes wait in it. */
+  readonly #rb: ReadBuffer;
+  readonly #peer: ZhttpPeer;
+  readonly #client: ClientSide;
+  readonly #response = new ResponseWriter();
   #released = false;
-  #start = 0;
-  #end = 0;
   #phase: Phase = "head";
   #resumePhase: Phase = "active";
-  #id = "";
-  #idBytes: Uint8Array = EMPTY;
-  #outSeq = 0;
-  #inSeq = 0;
-  #addr: Uint8Array | null = null;
   #clientEof = false;
-  #reading = false;
   // request
   #head: RequestHead | null = null;
   #bodyPending = false; // request body not yet fully forwarded
@@ -132,19 +101,7 @@ export class StreamHttpConnection implements PacketSink {
   #chunked: ChunkedDecoder | null = null;
   #reqCredits = 0;
   #continueSent = false;
-  #persistent = false;
-  // response
-  #respStarted = false;
-  #respBody: ResponseBody = NO_BODY;
-  #respRemaining = 0;
-  #respDiscard = false;
-  #respDone = false;
-  #handlerRoom = 0; // body bytes the handler may still send
-  #pendingWrites = 0;
-  // timers
-  #sessionDeadline = 0;
-  #streamDeadline = 0;
-  #keepAliveDue = 0;
+  #handlerRoom = 0; // response body bytes the handler may still send
   /** Set once an upgrade request was read: every call is handed to it. */
   #ws: WebSocketSession | null = null;
 
@@ -153,9 +110,11 @@ export class StreamHttpConnection implements PacketSink {
     this.#host = host;
     this.#io = io;
     this.#opts = options;
-    this.#pool = options.readPool ?? ReadPool.shared(host.bufferSize);
-    this.#slot = this.#pool.takeSlot();
-    this.#buf = this.#slot;
+    const pool = options.readPool ?? ReadPool.shared(host.bufferSize);
+    const slot = pool.takeSlot();
+    this.#rb = new ReadBuffer(pool, { slot, buffer: slot, start: 0, end: 0 });
+    this.#peer = new ZhttpPeer(host);
+    this.#client = new ClientSide(host, io);
   }
 
   /** The slot index of the connection in its worker. */
@@ -165,7 +124,7 @@ export class StreamHttpConnection implements PacketSink {
 
   /** Current session id. */
   get id(): string {
-    return this.#ws?.id ?? this.#id;
+    return this.#ws?.id ?? this.#peer.id;
   }
 
   /** Whether the connection has ended. */
@@ -187,27 +146,7 @@ export class StreamHttpConnection implements PacketSink {
    */
   readTarget(): Uint8Array {
     if (this.#ws !== null) return this.#ws.readTarget();
-    if (this.#start === this.#end) {
-      this.#start = this.#end = 0;
-      if (this.#buf !== this.#slot && !this.#bodyPending && !this.#released) {
-        this.#pool.give(this.#buf);
-        this.#buf = this.#slot;
-      }
-    } else if (this.#end === this.#buf.length) {
-      if (this.#buf === this.#slot) {
-        const full = this.#pool.take();
-        full.set(this.#slot.subarray(this.#start, this.#end));
-        this.#buf = full;
-        this.#end -= this.#start;
-        this.#start = 0;
-      } else if (this.#start > 0) {
-        this.#buf.copyWithin(0, this.#start, this.#end);
-        this.#end -= this.#start;
-        this.#start = 0;
-      }
-    }
-    // an idle connection's pending read targets the slot itself (no view per read)
-    return this.#end === 0 ? this.#buf : this.#buf.subarray(this.#end);
+    return this.#rb.target(!this.#bodyPending);
   }
 
   /**
@@ -218,17 +157,15 @@ export class StreamHttpConnection implements PacketSink {
     if (this.#released) return;
     this.#released = true;
     if (this.#ws !== null) return this.#ws.release();
-    if (this.#buf !== this.#slot) this.#pool.give(this.#buf);
-    this.#pool.giveSlot(this.#slot);
-    this.#buf = EMPTY;
+    this.#rb.release();
   }
 
   /** `n` bytes were read into {@linkcode readTarget}. */
   onRead(n: number): void {
     if (this.#ws !== null) return this.#ws.onRead(n);
     if (this.#phase === "closed") return;
-    this.#end += n;
-    this.#touchStream();
+    this.#rb.end += n;
+    this.#client.touch();
     this.#process();
   }
 
@@ -237,7 +174,7 @@ export class StreamHttpConnection implements PacketSink {
     if (this.#ws !== null) return this.#ws.onEof();
     if (this.#phase === "closed") return;
     this.#clientEof = true;
-    this.#setReading(false);
+    this.#client.setReading(false);
     switch (this.#phase) {
       case "head":
         // quiet close; a partial head is simply dropped
@@ -247,7 +184,7 @@ export class StreamHttpConnection implements PacketSink {
         // noticed once the handler speaks (reference §6.3)
         return;
       default:
-        if (this.#respDone) return; // finishing: the cycle end closes
+        if (this.#response.done) return; // finishing: the cycle end closes
         this.#close(true, false);
     }
   }
@@ -263,26 +200,26 @@ export class StreamHttpConnection implements PacketSink {
   onWritten(bodyBytes: number): void {
     if (this.#ws !== null) return this.#ws.onWritten(bodyBytes);
     if (this.#phase === "closed") return;
-    this.#pendingWrites--;
+    const pending = this.#client.written();
     if (bodyBytes > 0) {
-      this.#touchStream();
+      this.#client.touch();
       this.#handlerRoom += bodyBytes;
-      if (!this.#respDone && this.#addr !== null) {
-        this.#send({ type: "credit", credits: bodyBytes });
+      if (!this.#response.done) {
+        this.#peer.send({ type: "credit", credits: bodyBytes });
       }
     }
-    if (this.#pendingWrites === 0) this.#onWritesIdle();
+    if (pending === 0) this.#onWritesIdle();
   }
 
   /** Timer check; closes the connection on session or stream timeout. */
   onTick(now: number): void {
     if (this.#ws !== null) return this.#ws.onTick(now);
     if (this.#phase === "closed") return;
-    if (now >= this.#sessionDeadline) {
-      this.#host.logger.debug(`conn ${this.#id}: process error: Timeout`);
+    if (now >= this.#peer.sessionDeadline) {
+      this.#peer.processError("Timeout");
       this.#close(false, false);
-    } else if (now >= this.#streamDeadline) {
-      this.#host.logger.debug(`conn ${this.#id}: process error: Timeout`);
+    } else if (now >= this.#client.streamDeadline) {
+      this.#peer.processError("Timeout");
       this.#close(true, false);
     }
   }
@@ -290,15 +227,8 @@ export class StreamHttpConnection implements PacketSink {
   /** The handler address keep-alives go to, if one is due now. */
   keepAliveAddress(now: number): Uint8Array | null {
     if (this.#ws !== null) return this.#ws.keepAliveAddress(now);
-    if (
-      this.#addr === null || this.#phase === "closed" || this.#phase === "head"
-    ) return null;
-    if (this.#phase === "handoff-flush" || this.#phase === "handoff-wait") {
-      return null;
-    }
-    if (now < this.#keepAliveDue) return null;
-    this.#keepAliveDue = now + KEEP_ALIVE_INTERVAL_MS;
-    return this.#addr;
+    if (this.#phase === "closed") return null;
+    return this.#peer.keepAliveAddress(now, this.#inHandoff());
   }
 
   /**
@@ -312,23 +242,24 @@ export class StreamHttpConnection implements PacketSink {
   nextDeadline(now: number): number {
     if (this.#ws !== null) return this.#ws.nextDeadline(now);
     if (this.#phase === "closed") return Infinity;
-    const keepAlive = this.#addr !== null && this.#phase === "active"
-      ? this.#keepAliveDue
-      : now + KEEP_ALIVE_INTERVAL_MS;
-    return Math.min(this.#sessionDeadline, this.#streamDeadline, keepAlive);
+    return Math.min(
+      this.#peer.sessionDeadline,
+      this.#client.streamDeadline,
+      this.#peer.keepAliveDeadline(now, this.#inHandoff()),
+    );
   }
 
   /** Consumes one outbound seq (for batched keep-alive / cancel packets). */
   takeSeq(): number {
     if (this.#ws !== null) return this.#ws.takeSeq();
-    return this.#outSeq++;
+    return this.#peer.takeSeq();
   }
 
   /** Whether a cancel should be sent for this session at shutdown; returns the address. */
   cancelAddress(): Uint8Array | null {
     if (this.#ws !== null) return this.#ws.cancelAddress();
-    if (this.#phase === "closed" || this.#phase === "head") return null;
-    return this.#addr;
+    if (this.#phase === "closed") return null;
+    return this.#peer.address;
   }
 
   /** Closes without sending anything (shutdown after batched cancels). */
@@ -342,30 +273,10 @@ export class StreamHttpConnection implements PacketSink {
     if (this.#ws !== null) return this.#ws.onPacket(p, seq);
     const phase = this.#phase;
     if (phase === "closed" || phase === "head") return;
-    if (p.from.length > FROM_MAX) {
-      this.#badMessage("from address too long");
-      return;
-    }
-    if (seq !== undefined) {
-      if (seq !== this.#inSeq) {
-        this.#badMessage(`bad seq (expected ${this.#inSeq}, got ${seq})`);
-        return;
-      }
-      this.#inSeq++;
-    }
-    if (phase === "handoff-flush") {
-      this.#badMessage("unexpected packet during handoff");
-      return;
-    }
-    this.#addr = p.from.slice();
-    this.#sessionDeadline = this.#host.now() + this.#host.sessionTimeoutMs;
-    if (phase === "handoff-wait") {
-      this.#phase = this.#resumePhase;
-    }
-    if (this.#phase === "wait") {
-      this.#phase = "active";
-      this.#keepAliveDue = this.#host.now() + KEEP_ALIVE_INTERVAL_MS;
-    }
+    const bad = this.#peer.receive(p, seq, phase === "handoff-flush");
+    if (bad !== null) return this.#badMessage(bad);
+    if (phase === "handoff-wait") this.#phase = this.#resumePhase;
+    if (this.#phase === "wait") this.#phase = "active";
     switch (p.type) {
       case "":
         this.#reqCredits += p.credits;
@@ -377,23 +288,20 @@ export class StreamHttpConnection implements PacketSink {
       case "keep-alive":
         break;
       case "cancel":
-        this.#close(false, false);
-        return;
       case "error":
         this.#close(false, false);
         return;
       case "handoff-start":
         this.#resumePhase = this.#phase;
         this.#phase = "handoff-flush";
-        this.#setReading(false);
-        if (this.#pendingWrites === 0) this.#proceedHandoff();
+        this.#client.setReading(false);
+        if (this.#client.pendingWrites === 0) this.#proceedHandoff();
         return;
       default:
-        this.#badMessage(`unexpected packet type: ${p.type}`);
-        return;
+        return this.#badMessage(`unexpected packet type: ${p.type}`);
     }
     if (this.#phase === "closed") return;
-    if (this.#clientEof && !this.#respDone) {
+    if (this.#clientEof && !this.#response.done) {
       // the client left while the handler was busy: tell the handler (reference §6.11)
       this.#close(true, false);
       return;
@@ -402,7 +310,7 @@ export class StreamHttpConnection implements PacketSink {
       this.#bodyPending && !this.#continueSent && this.#head?.expectContinue
     ) {
       this.#continueSent = true;
-      this.#write(CONTINUE, 0);
+      this.#client.write(CONTINUE, 0);
     }
     this.#process();
   }
@@ -411,28 +319,18 @@ export class StreamHttpConnection implements PacketSink {
 
   #beginCycle(): void {
     // registered (and its bytes made) once a request is read: an idle connection costs neither
-    this.#id = this.#host.nextId(this.#opts.slot);
-    this.#idBytes = EMPTY;
+    const now = this.#host.now();
+    this.#peer.reset(this.#host.nextId(this.#opts.slot), now);
+    this.#client.streamDeadline = now + this.#host.streamTimeoutMs;
     this.#phase = "head";
-    this.#outSeq = 0;
-    this.#inSeq = 0;
-    this.#addr = null;
     this.#head = null;
     this.#bodyPending = false;
     this.#bodyRemaining = 0;
     this.#chunked = null;
     this.#reqCredits = 0;
     this.#continueSent = false;
-    this.#persistent = false;
-    this.#respStarted = false;
-    this.#respBody = NO_BODY;
-    this.#respRemaining = 0;
-    this.#respDiscard = false;
-    this.#respDone = false;
+    this.#response.reset(null);
     this.#handlerRoom = this.#host.bufferSize;
-    const now = this.#host.now();
-    this.#sessionDeadline = now + this.#host.sessionTimeoutMs;
-    this.#streamDeadline = now + this.#host.streamTimeoutMs;
   }
 
   #process(): void {
@@ -445,24 +343,21 @@ export class StreamHttpConnection implements PacketSink {
     // Read while there is room: body bytes wanted, or to notice a vanished client.
     const wantBody = this.#phase === "active" && this.#bodyPending &&
       this.#reqCredits > 0;
-    const room = this.#end - this.#start < this.#pool.bufferSize;
-    const paused = this.#phase === "handoff-flush" ||
-      this.#phase === "handoff-wait";
-    this.#setReading(
-      !this.#clientEof && !paused && (wantBody || (room && !this.#bodyPending)),
+    const room = this.#rb.end - this.#rb.start < this.#rb.pool.bufferSize;
+    this.#client.setReading(
+      !this.#clientEof && !this.#inHandoff() &&
+        (wantBody || (room && !this.#bodyPending)),
     );
   }
 
   #readHead(): void {
-    const data = this.#buf.subarray(this.#start, this.#end);
+    const rb = this.#rb;
     let head: RequestHead | null;
     try {
-      head = parseRequestHead(data, { maxHeadSize: this.#pool.bufferSize });
+      head = parseRequestHead(rb.unread(), { maxHeadSize: rb.pool.bufferSize });
     } catch (e) {
       if (e instanceof HttpError) {
-        this.#host.logger.debug(
-          `conn ${this.#id}: process error: ${e.message}`,
-        );
+        this.#peer.processError(e.message);
         this.#rejectRequest(e.status, e.message);
         return;
       }
@@ -473,38 +368,36 @@ export class StreamHttpConnection implements PacketSink {
         this.#close(false, false);
         return;
       }
-      this.#setReading(true);
+      this.#client.setReading(true);
       return;
     }
-    this.#start += head.headSize;
-    this.#touchStream();
+    rb.start += head.headSize;
+    this.#client.touch();
     if (head.websocket) {
       this.#upgrade(head);
       return;
     }
     this.#head = head;
-    this.#persistent = head.persistent;
+    this.#response.reset(head);
     this.#bodyPending = head.bodyKind !== "none";
     this.#bodyRemaining = head.bodyKind === "length" ? head.contentLength : 0;
     if (head.bodyKind === "chunked") this.#chunked = new ChunkedDecoder();
     const more = head.bodyKind === "chunked" ||
       (head.bodyKind === "length" && head.contentLength > 0);
-    const uri = this.#uri(head, this.#opts.secure ? "https" : "http");
+    const uri = requestUri(head, this.#opts.secure ? "https" : "http");
     if (uri.length > URI_SIZE_MAX) {
       this.#rejectRequest(414, "Request URI too long.");
       return;
     }
+    const id = this.#peer.id;
     if (this.#host.logger.debugEnabled) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: request: ${head.method} ${uri}`,
-      );
+      this.#host.logger.debug(`conn ${id}: request: ${head.method} ${uri}`);
     }
     const peer = this.#opts.peer;
-    this.#idBytes = ENCODER.encode(this.#id);
-    this.#host.register(this.#id, this);
+    this.#host.register(id, this);
     const payload = encodePacket({
       from: this.#host.instanceId,
-      ids: [{ id: this.#idBytes, seq: 0 }],
+      ids: this.#peer.requestIds(),
       type: "request",
       method: head.method,
       uri,
@@ -516,7 +409,6 @@ export class StreamHttpConnection implements PacketSink {
         ? { peerAddress: peer.address, peerPort: peer.port ?? 0 }
         : {}),
     });
-    this.#outSeq = 1;
     this.#phase = "wait";
     this.#host.sendPush(payload);
     this.#process();
@@ -524,82 +416,29 @@ export class StreamHttpConnection implements PacketSink {
 
   /** Hands the connection to a {@linkcode WebSocketSession} (reference §7.1, §7.2). */
   #upgrade(head: RequestHead): void {
-    const config = this.#opts.websocket;
-    let upgrade;
-    try {
-      upgrade = validateUpgrade(head, {
-        compression: config?.compression ?? false,
-      });
-    } catch (e) {
-      if (e instanceof HttpError) {
-        this.#host.logger.debug(
-          `conn ${this.#id}: process error: ${e.message}`,
-        );
-        this.#rejectRequest(e.status, e.message);
-        return;
-      }
-      throw e;
-    }
-    const uri = this.#uri(head, this.#opts.secure ? "wss" : "ws");
-    if (uri.length > URI_SIZE_MAX) {
-      this.#rejectRequest(414, "Request URI too long.");
+    const onWake = this.#opts.onWake;
+    const ws = upgradeToWebSocket(this.#host, this.#io, {
+      id: this.#peer.id,
+      head,
+      sink: this,
+      secure: this.#opts.secure,
+      peer: this.#opts.peer,
+      config: this.#opts.websocket,
+      readBuffer: this.#rb,
+      sessionDeadline: this.#peer.sessionDeadline,
+      ...(onWake !== undefined ? { onWake: () => onWake(this) } : {}),
+    });
+    if (ws instanceof HttpError) {
+      this.#rejectRequest(ws.status, ws.message);
       return;
     }
-    if (this.#host.logger.debugEnabled) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: request: ${head.method} ${uri}`,
-      );
-    }
-    this.#host.register(this.#id, this);
-    const ws = new WebSocketSession(this.#host, this.#io, {
-      id: this.#id,
-      buffer: this.#buf,
-      start: this.#start,
-      end: this.#end,
-      slot: this.#slot,
-      readPool: this.#pool,
-      versionMinor: head.versionMinor,
-      upgrade,
-      messagesMax: config?.messagesMax ?? MESSAGES_MAX_DEFAULT,
-      sessionDeadline: this.#sessionDeadline,
-      ...(this.#opts.onWake !== undefined
-        ? { onWake: this.#wakeUpgraded.bind(this) }
-        : {}),
-    });
     this.#phase = "upgraded";
-    this.#reading = false;
     this.#ws = ws;
-    const peer = this.#opts.peer;
-    ws.start({
-      method: head.method,
-      uri,
-      headers: head.headers,
-      ...(peer.address !== undefined
-        ? { peerAddress: peer.address, peerPort: peer.port ?? 0 }
-        : {}),
-    });
-    this.#io.setReading(false);
-  }
-
-  #wakeUpgraded(): void {
-    this.#opts.onWake?.(this);
-  }
-
-  #uri(head: RequestHead, scheme: string): string {
-    let host = "localhost";
-    if (head.host !== undefined) {
-      try {
-        host = UTF8_STRICT.decode(head.host);
-      } catch {
-        host = "localhost";
-      }
-    }
-    return `${scheme}://${host}${head.target}`;
   }
 
   #forwardBody(): void {
-    const addr = this.#addr;
-    if (addr === null) return;
+    if (this.#peer.address === null) return;
+    const rb = this.#rb;
     while (
       this.#bodyPending && this.#reqCredits > 0 && this.#phase === "active"
     ) {
@@ -607,34 +446,25 @@ export class StreamHttpConnection implements PacketSink {
       let chunk: Uint8Array;
       let done: boolean;
       if (this.#chunked === null) {
-        const avail = Math.min(
-          this.#end - this.#start,
-          this.#bodyRemaining,
-          max,
-        );
+        const avail = Math.min(rb.end - rb.start, this.#bodyRemaining, max);
         if (avail === 0 && this.#bodyRemaining > 0) return;
-        chunk = this.#buf.subarray(this.#start, this.#start + avail);
-        this.#start += avail;
+        chunk = rb.buffer.subarray(rb.start, rb.start + avail);
+        rb.start += avail;
         this.#bodyRemaining -= avail;
         done = this.#bodyRemaining === 0;
       } else {
         let r;
         try {
-          r = this.#chunked.decode(
-            this.#buf.subarray(this.#start, this.#end),
-            max,
-          );
+          r = this.#chunked.decode(rb.unread(), max);
         } catch (e) {
           if (e instanceof HttpError) {
-            this.#host.logger.debug(
-              `conn ${this.#id}: process error: ${e.message}`,
-            );
+            this.#peer.processError(e.message);
             this.#close(true, false);
             return;
           }
           throw e;
         }
-        this.#start += r.consumed;
+        rb.start += r.consumed;
         chunk = r.data;
         done = r.done;
         if (chunk.length === 0 && !done) {
@@ -644,7 +474,7 @@ export class StreamHttpConnection implements PacketSink {
       }
       this.#reqCredits -= chunk.length;
       if (done) this.#bodyPending = false;
-      this.#send({
+      this.#peer.send({
         type: "data",
         body: chunk,
         ...(done ? {} : { more: true }),
@@ -655,124 +485,33 @@ export class StreamHttpConnection implements PacketSink {
   // ---- response side ----
 
   #onResponseData(p: InboundPacket): void {
-    if (this.#respDone) return; // data after the end of the response: ignored
+    const response = this.#response;
+    if (response.done) return; // data after the end of the response: ignored
     const body = p.body;
     if (body.length > this.#handlerRoom) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: process error: received too much data from handler`,
-      );
+      this.#peer.processError("received too much data from handler");
       this.#close(true, false);
       return;
     }
     this.#handlerRoom -= body.length;
-    if (!this.#respStarted) {
-      this.#startResponse(p);
-    } else {
-      this.#writeBody(body, !p.more);
-    }
-  }
-
-  #startResponse(p: InboundPacket): void {
-    const head = this.#head!;
-    this.#respStarted = true;
-    if (this.#bodyPending) {
-      // early response: stop forwarding the request body; the connection cannot be reused
-      this.#bodyPending = false;
-      this.#persistent = false;
-    }
-    const code = p.code ?? 0;
-    const headers: readonly Header[] = p.headers ?? [];
-    let contentLength: number | undefined;
-    const cl = statusCodeHasNoBody(code)
-      ? undefined
-      : findHeader(headers, "content-length");
-    if (cl !== undefined) {
-      try {
-        contentLength = parseContentLength(cl);
-      } catch {
-        this.#host.logger.debug(
-          `conn ${this.#id}: process error: invalid content-length`,
-        );
+    let out: Uint8Array | string;
+    if (!response.started) {
+      if (this.#bodyPending) {
+        // early response: stop forwarding the request body; the connection cannot be reused
+        this.#bodyPending = false;
+        response.persistent = false;
+      }
+      out = response.start(p, this.#host.bufferSize);
+      if (typeof out === "string") {
+        this.#peer.processError(out);
         this.#close(true, false);
         return;
       }
-    }
-    const body = chooseResponseBody({
-      versionMinor: head.versionMinor,
-      code,
-      contentLength,
-      more: p.more,
-      bodyLength: p.body.length,
-    });
-    if (body.kind === "close") this.#persistent = false;
-    this.#respBody = body;
-    this.#respRemaining = body.kind === "length" ? body.length : 0;
-    this.#respDiscard = body.kind === "none" || head.method === "HEAD";
-    let headBytes: Uint8Array;
-    try {
-      headBytes = encodeResponseHead({
-        versionMinor: head.versionMinor,
-        code,
-        reason: p.reason ?? "",
-        headers,
-        persistent: this.#persistent,
-        body,
-      });
-    } catch (e) {
-      // a header name or value that cannot be written (CR/LF, not a token): session error
-      this.#host.logger.debug(
-        `conn ${this.#id}: process error: ${(e as Error).message}`,
-      );
-      this.#close(true, false);
-      return;
-    }
-    if (
-      headBytes.length + (this.#respDiscard ? 0 : p.body.length) >
-        this.#host.bufferSize
-    ) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: process error: response head too large`,
-      );
-      this.#close(true, false);
-      return;
-    }
-    this.#writeBody(p.body, !p.more, headBytes);
-  }
-
-  #writeBody(
-    body: Uint8Array,
-    last: boolean,
-    prefix: Uint8Array = EMPTY,
-  ): void {
-    const kind = this.#respBody.kind;
-    let payload = body;
-    if (kind === "length" && payload.length > this.#respRemaining) {
-      payload = payload.subarray(0, this.#respRemaining); // never write past the declared length
-    }
-    if (kind === "length") this.#respRemaining -= payload.length;
-    let out: Uint8Array;
-    if (this.#respDiscard) {
-      out = prefix;
-    } else if (kind === "chunked") {
-      const chunk = payload.length > 0 ? encodeChunk(payload) : EMPTY;
-      const tail = last ? LAST_CHUNK : EMPTY;
-      out = concat3(prefix, chunk, tail);
     } else {
-      out = prefix.length === 0 ? payload : concat3(prefix, payload, EMPTY);
+      out = response.body(body, !p.more);
     }
-    if (last) {
-      this.#respDone = true;
-      if (kind === "length" && this.#respRemaining > 0 && !this.#respDiscard) {
-        this.#persistent = false; // the handler sent less than it announced
-      }
-    }
-    this.#write(out, body.length);
-    if (this.#pendingWrites === 0) this.#onWritesIdle();
-  }
-
-  #write(data: Uint8Array, bodyBytes: number): void {
-    this.#pendingWrites++;
-    this.#io.write(data, bodyBytes);
+    this.#client.write(out, body.length);
+    if (this.#client.pendingWrites === 0) this.#onWritesIdle();
   }
 
   #onWritesIdle(): void {
@@ -780,17 +519,20 @@ export class StreamHttpConnection implements PacketSink {
       this.#proceedHandoff();
       return;
     }
-    if (this.#respDone && this.#phase === "active") this.#endCycle();
+    if (this.#response.done && this.#phase === "active") this.#endCycle();
   }
 
   #proceedHandoff(): void {
     this.#phase = "handoff-wait";
-    this.#send({ type: "handoff-proceed" });
+    this.#peer.send({ type: "handoff-proceed" });
   }
 
   #endCycle(): void {
-    this.#host.unregister(this.#id);
-    if (!this.#persistent || (this.#clientEof && this.#start === this.#end)) {
+    this.#host.unregister(this.#peer.id);
+    const rb = this.#rb;
+    if (
+      !this.#response.persistent || (this.#clientEof && rb.start === rb.end)
+    ) {
       this.#close(false, true);
       return;
     }
@@ -800,61 +542,28 @@ export class StreamHttpConnection implements PacketSink {
 
   // ---- helpers ----
 
-  #send(
-    packet:
-      | { type: "data"; body: Uint8Array; more?: boolean }
-      | { type: "credit"; credits: number }
-      | { type: "cancel" | "handoff-proceed" },
-  ): void {
-    const addr = this.#addr;
-    if (addr === null) return;
-    const payload = encodePacket({
-      from: this.#host.instanceId,
-      ids: [{ id: this.#idBytes, seq: this.#outSeq++ }],
-      ...packet,
-    });
-    this.#host.sendTo(addr, payload);
+  #inHandoff(): boolean {
+    return this.#phase === "handoff-flush" || this.#phase === "handoff-wait";
   }
 
   #badMessage(detail: string): void {
-    this.#host.logger.debug(
-      `conn ${this.#id}: process error: BadMessage (${detail})`,
-    );
+    this.#peer.processError(`BadMessage (${detail})`);
     this.#close(false, false);
   }
 
   #rejectRequest(status: number, message: string): void {
-    this.#host.unregister(this.#id);
-    this.#write(encodeErrorResponse(status, message), 0);
+    this.#host.unregister(this.#peer.id);
+    this.#client.write(encodeErrorResponse(status, message), 0);
     this.#close(false, true);
-  }
-
-  #setReading(on: boolean): void {
-    if (on === this.#reading) return;
-    this.#reading = on;
-    this.#io.setReading(on);
-  }
-
-  #touchStream(): void {
-    this.#streamDeadline = this.#host.now() + this.#host.streamTimeoutMs;
   }
 
   #close(cancel: boolean, graceful: boolean): void {
     if (this.#phase === "closed") return;
-    if (cancel) this.#send({ type: "cancel" });
-    this.#host.unregister(this.#id);
+    if (cancel) this.#peer.send({ type: "cancel" });
+    this.#host.unregister(this.#peer.id);
     this.#phase = "closed";
-    this.#reading = false;
-    this.#io.close(graceful);
+    this.#client.close(graceful);
   }
-}
-
-function concat3(a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length + c.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  out.set(c, a.length + b.length);
-  return out;
 }
 
 /** Latin-1 view of bytes, for log lines. */

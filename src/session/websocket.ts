@@ -11,26 +11,15 @@
  * Bounded memory: client bytes wait in the connection's read buffer (reading stops when it is
  * full and the handler grants no credits); handler bytes are limited by the credits given to
  * the handler (the buffer size, returned as bytes reach the client) and by `messagesMax`.
- *
- * `--messages-max` (messages from the handler not yet written to the client): Condure writes
- * to the socket between packets, so only a stalled client makes messages pile up there. Here a
- * whole batch of packets is handled before any write completes, so the limit is enforced when
- * the client makes no write progress for a timer tick (a stalled client); while writes
- * progress, only the hard bound of `messagesMax + bufferSize` queued messages applies (a
- * handler respecting its credits cannot exceed it with non-empty messages).
+ * `--messages-max` (messages from the handler not yet written to the client) is enforced by
+ * {@linkcode WsWriteQueue}.
  *
  * @module
  */
 
-import {
-  encodePacket,
-  FROM_MAX,
-  type Header,
-  type InboundPacket,
-} from "../zhttp/mod.ts";
+import { encodePacket, type Header, type InboundPacket } from "../zhttp/mod.ts";
 import { CloseCode, WsProtocolError } from "../websocket/mod.ts";
 import type { ClientIo, PacketSink, SessionHost } from "./host.ts";
-import { KEEP_ALIVE_INTERVAL_MS } from "./keep_alive.ts";
 import {
   encodeAcceptHead,
   encodeWsHttpResponse,
@@ -40,8 +29,11 @@ import {
 import { WsInbound, type WsInboundEvent } from "./ws_inbound.ts";
 import { WsOutbound } from "./ws_outbound.ts";
 import { ReadPool } from "./read_pool.ts";
+import { ReadBuffer } from "./read_buffer.ts";
+import { type PeerPacket, ZhttpPeer } from "./zhttp_peer.ts";
+import { ClientSide } from "./client_side.ts";
+import { WsWriteQueue } from "./ws_write_queue.ts";
 
-const ENCODER = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
 /** Default `--messages-max`. */
@@ -106,9 +98,6 @@ type Phase =
   | "handoff-wait"
   | "closed";
 
-/** Per-write bookkeeping: whether the write completes a queued message. */
-const ENDS_MESSAGE = 1;
-
 /**
  * One WebSocket connection in stream mode, after its upgrade request head was read.
  *
@@ -120,27 +109,16 @@ const ENDS_MESSAGE = 1;
  */
 export class WebSocketSession implements PacketSink {
   readonly #host: SessionHost;
-  readonly #io: ClientIo;
-  readonly #id: string;
-  readonly #idBytes: Uint8Array;
-  #buf: Uint8Array;
-  readonly #slot: Uint8Array | null;
-  readonly #pool: ReadPool;
+  readonly #rb: ReadBuffer;
+  readonly #peer: ZhttpPeer;
+  readonly #client: ClientSide;
   /** Whether the last read filled its target (more bytes are probably waiting). */
   #lastReadFull = false;
   #lastTarget = 0;
-  #released = false;
-  #start: number;
-  #end: number;
   readonly #versionMinor: 0 | 1;
   readonly #upgrade: WsUpgrade;
-  readonly #messagesMax: number;
   #phase: Phase = "wait";
   #resumePhase: Phase = "wait";
-  #outSeq = 0;
-  #inSeq = 0;
-  #addr: Uint8Array | null = null;
-  #reading = false;
   #clientEof = false;
   /** The client's close frame was received (and forwarded). */
   #peerClosed = false;
@@ -148,24 +126,13 @@ export class WebSocketSession implements PacketSink {
   #sentClose = false;
   /** Client → handler credits. */
   #credits = 0;
-  /** Handler → client bytes the handler may still send. */
-  #handlerRoom: number;
-  #queuedMessages = 0;
+  /** Handler → client room and queued messages. */
+  readonly #queue: WsWriteQueue;
   /** Credits earned by completed writes, sent together once the current job ends. */
   #creditsOwed = 0;
   #creditFlushScheduled = false;
-  /** Writes completed so far, and at the last tick: no change = the client is stalled. */
-  #writesDone = 0;
-  #writesDoneAtTick = 0;
-  #pendingWrites = 0;
-  #writeFlags: number[] = [];
-  #writeHead = 0;
   #inbound: WsInbound | null = null;
   #outbound: WsOutbound | null = null;
-  #sessionDeadline: number;
-  #streamDeadline = 0;
-  #keepAliveDue = 0;
-  readonly #onWake: (() => void) | undefined;
 
   /** Creates the session; call {@linkcode start} to send the request packet. */
   constructor(
@@ -174,26 +141,32 @@ export class WebSocketSession implements PacketSink {
     options: WebSocketSessionOptions,
   ) {
     this.#host = host;
-    this.#io = io;
-    this.#id = options.id;
-    this.#idBytes = ENCODER.encode(options.id);
-    this.#buf = options.buffer;
-    this.#slot = options.slot ?? null;
-    this.#pool = options.readPool ?? ReadPool.shared(host.bufferSize);
-    this.#start = options.start;
-    this.#end = options.end;
+    this.#rb = new ReadBuffer(
+      options.readPool ?? ReadPool.shared(host.bufferSize),
+      {
+        slot: options.slot ?? null,
+        buffer: options.buffer,
+        start: options.start,
+        end: options.end,
+      },
+    );
+    this.#peer = new ZhttpPeer(host);
+    this.#peer.reset(options.id, 0);
+    this.#peer.sessionDeadline = options.sessionDeadline;
+    this.#client = new ClientSide(host, io);
     this.#versionMinor = options.versionMinor;
     this.#upgrade = options.upgrade;
-    this.#messagesMax = options.messagesMax;
-    this.#handlerRoom = host.bufferSize;
-    this.#sessionDeadline = options.sessionDeadline;
-    this.#onWake = options.onWake;
-    this.#touchStream();
+    this.#queue = new WsWriteQueue({
+      bufferSize: host.bufferSize,
+      messagesMax: options.messagesMax,
+      ...(options.onWake !== undefined ? { onWake: options.onWake } : {}),
+    });
+    this.#client.touch();
   }
 
   /** The session id. */
   get id(): string {
-    return this.#id;
+    return this.#peer.id;
   }
 
   /** Whether the connection has ended. */
@@ -205,7 +178,7 @@ export class WebSocketSession implements PacketSink {
   start(request: WsRequest): void {
     const payload = encodePacket({
       from: this.#host.instanceId,
-      ids: [{ id: this.#idBytes, seq: 0 }],
+      ids: this.#peer.requestIds(),
       type: "request",
       method: request.method,
       uri: request.uri,
@@ -215,7 +188,6 @@ export class WebSocketSession implements PacketSink {
         ? { peerAddress: request.peerAddress, peerPort: request.peerPort ?? 0 }
         : {}),
     });
-    this.#outSeq = 1;
     this.#host.sendPush(payload);
   }
 
@@ -223,59 +195,32 @@ export class WebSocketSession implements PacketSink {
 
   /** The free part of the read buffer, for the next read from the client. */
   readTarget(): Uint8Array {
-    // Only here may bytes move: a read into the returned target may be in flight later on.
-    const slot = this.#slot;
-    if (this.#start === this.#end) {
-      this.#start = this.#end = 0;
-      if (
-        slot !== null && this.#buf !== slot && !this.#lastReadFull &&
-        !this.#released
-      ) {
-        // drained and the client paused: an idle WebSocket holds only its slot
-        this.#pool.give(this.#buf);
-        this.#buf = slot;
-      }
-    } else if (this.#end === this.#buf.length) {
-      if (this.#buf === slot) {
-        const full = this.#pool.take();
-        full.set(slot.subarray(this.#start, this.#end));
-        this.#buf = full;
-        this.#end -= this.#start;
-        this.#start = 0;
-      } else if (this.#start > 0) {
-        this.#buf.copyWithin(0, this.#start, this.#end);
-        this.#end -= this.#start;
-        this.#start = 0;
-      }
-    }
-    const target = this.#end === 0 ? this.#buf : this.#buf.subarray(this.#end);
+    // drained and the client paused: an idle WebSocket holds only its slot
+    const target = this.#rb.target(!this.#lastReadFull);
     this.#lastTarget = target.length;
     return target;
   }
 
   /** The connection is closed and no read targets its buffers: they go back to the pool. */
   release(): void {
-    if (this.#released || this.#slot === null) return;
-    this.#released = true;
-    if (this.#buf !== this.#slot) this.#pool.give(this.#buf);
-    this.#pool.giveSlot(this.#slot);
-    this.#buf = EMPTY;
+    this.#rb.release();
   }
 
   /** `n` bytes were read into {@linkcode readTarget}. */
   onRead(n: number): void {
     if (this.#phase === "closed") return;
     this.#lastReadFull = n === this.#lastTarget;
-    this.#end += n;
-    this.#touchStream();
+    const rb = this.#rb;
+    rb.end += n;
+    this.#client.touch();
     if (
-      this.#lastReadFull && this.#buf === this.#slot &&
-      this.#phase === "open" && this.#pool.bufferSize > this.#buf.length &&
-      this.#inbound!.endsMidFrame(this.#buf.subarray(this.#start, this.#end))
+      this.#lastReadFull && rb.onSlot && this.#phase === "open" &&
+      rb.pool.bufferSize > rb.buffer.length &&
+      this.#inbound!.endsMidFrame(rb.unread())
     ) {
       // The idle slot filled in the middle of a frame: the next readTarget() moves the bytes to
       // a pooled buffer and the rest of the frame is read before anything is forwarded.
-      this.#setReading(true);
+      this.#client.setReading(true);
       return;
     }
     this.#process();
@@ -285,7 +230,7 @@ export class WebSocketSession implements PacketSink {
   onEof(): void {
     if (this.#phase === "closed") return;
     this.#clientEof = true;
-    this.#setReading(false);
+    this.#client.setReading(false);
     if (this.#phase === "wait" || this.#peerClosed) return;
     // TCP EOF without a close frame (reference §7.7)
     this.#close(true, false);
@@ -300,17 +245,10 @@ export class WebSocketSession implements PacketSink {
   /** A write carrying `bodyBytes` handler payload bytes reached the client. */
   onWritten(bodyBytes: number): void {
     if (this.#phase === "closed") return;
-    this.#pendingWrites--;
-    this.#writesDone++;
-    const flags = this.#writeFlags[this.#writeHead++] ?? 0;
-    if (this.#writeHead === this.#writeFlags.length) {
-      this.#writeFlags.length = 0;
-      this.#writeHead = 0;
-    }
-    if ((flags & ENDS_MESSAGE) !== 0) this.#queuedMessages--;
+    const pending = this.#client.written();
+    this.#queue.written(bodyBytes);
     if (bodyBytes > 0) {
-      this.#touchStream();
-      this.#handlerRoom += bodyBytes;
+      this.#client.touch();
       // The connection reports a coalesced write as many completions in a row: one credit
       // packet for all of them (as Condure sends one per socket write).
       this.#creditsOwed += bodyBytes;
@@ -322,7 +260,7 @@ export class WebSocketSession implements PacketSink {
         });
       }
     }
-    if (this.#pendingWrites === 0 && this.#phase === "handoff-flush") {
+    if (pending === 0 && this.#phase === "handoff-flush") {
       this.#proceedHandoff();
     }
   }
@@ -330,31 +268,20 @@ export class WebSocketSession implements PacketSink {
   /** Timer check; closes the connection on session or stream timeout. */
   onTick(now: number): void {
     if (this.#phase === "closed") return;
-    const stalled = this.#writesDone === this.#writesDoneAtTick;
-    this.#writesDoneAtTick = this.#writesDone;
-    if (stalled && this.#queuedMessages > this.#messagesMax) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: process error: too many messages queued`,
-      );
-      this.#close(true, false);
-    } else if (now >= this.#sessionDeadline) {
-      this.#host.logger.debug(`conn ${this.#id}: process error: Timeout`);
+    if (this.#queue.stalledOverLimit()) {
+      this.#fail("too many messages queued");
+    } else if (now >= this.#peer.sessionDeadline) {
+      this.#peer.processError("Timeout");
       this.#close(false, false);
-    } else if (now >= this.#streamDeadline) {
-      this.#host.logger.debug(`conn ${this.#id}: process error: Timeout`);
-      this.#close(true, false);
+    } else if (now >= this.#client.streamDeadline) {
+      this.#fail("Timeout");
     }
   }
 
   /** The handler address keep-alives go to, if one is due now. */
   keepAliveAddress(now: number): Uint8Array | null {
-    if (this.#addr === null || this.#phase === "closed") return null;
-    if (this.#phase === "handoff-flush" || this.#phase === "handoff-wait") {
-      return null;
-    }
-    if (now < this.#keepAliveDue) return null;
-    this.#keepAliveDue = now + KEEP_ALIVE_INTERVAL_MS;
-    return this.#addr;
+    if (this.#phase === "closed") return null;
+    return this.#peer.keepAliveAddress(now, this.#inHandoff());
   }
 
   /**
@@ -366,23 +293,23 @@ export class WebSocketSession implements PacketSink {
    */
   nextDeadline(now: number): number {
     if (this.#phase === "closed") return Infinity;
-    if (this.#queuedMessages > this.#messagesMax) return now;
-    const keepAlive = this.#addr !== null &&
-        this.#phase !== "handoff-flush" && this.#phase !== "handoff-wait"
-      ? this.#keepAliveDue
-      : now + KEEP_ALIVE_INTERVAL_MS;
-    return Math.min(this.#sessionDeadline, this.#streamDeadline, keepAlive);
+    if (this.#queue.overLimit) return now;
+    return Math.min(
+      this.#peer.sessionDeadline,
+      this.#client.streamDeadline,
+      this.#peer.keepAliveDeadline(now, this.#inHandoff()),
+    );
   }
 
   /** Consumes one outbound seq (for batched keep-alive / cancel packets). */
   takeSeq(): number {
-    return this.#outSeq++;
+    return this.#peer.takeSeq();
   }
 
   /** The address a shutdown cancel goes to, if any. */
   cancelAddress(): Uint8Array | null {
     if (this.#phase === "closed") return null;
-    return this.#addr;
+    return this.#peer.address;
   }
 
   /** Closes without sending anything (shutdown after batched cancels). */
@@ -396,27 +323,8 @@ export class WebSocketSession implements PacketSink {
   onPacket(p: InboundPacket, seq: number | undefined): void {
     const phase = this.#phase;
     if (phase === "closed") return;
-    if (p.from.length > FROM_MAX) {
-      this.#badMessage("from address too long");
-      return;
-    }
-    if (seq !== undefined) {
-      if (seq !== this.#inSeq) {
-        this.#badMessage(`bad seq (expected ${this.#inSeq}, got ${seq})`);
-        return;
-      }
-      this.#inSeq++;
-    }
-    if (phase === "handoff-flush") {
-      this.#badMessage("unexpected packet during handoff");
-      return;
-    }
-    const firstPacket = this.#addr === null;
-    this.#addr = p.from.slice();
-    this.#sessionDeadline = this.#host.now() + this.#host.sessionTimeoutMs;
-    if (firstPacket) {
-      this.#keepAliveDue = this.#host.now() + KEEP_ALIVE_INTERVAL_MS;
-    }
+    const bad = this.#peer.receive(p, seq, phase === "handoff-flush");
+    if (bad !== null) return this.#badMessage(bad);
     if (phase === "handoff-wait") this.#phase = this.#resumePhase;
     const waiting = this.#phase === "wait";
     switch (p.type) {
@@ -439,8 +347,8 @@ export class WebSocketSession implements PacketSink {
       case "handoff-start":
         this.#resumePhase = this.#phase;
         this.#phase = "handoff-flush";
-        this.#setReading(false);
-        if (this.#pendingWrites === 0) this.#proceedHandoff();
+        this.#client.setReading(false);
+        if (this.#client.pendingWrites === 0) this.#proceedHandoff();
         return;
       case "ping":
       case "pong":
@@ -486,17 +394,11 @@ export class WebSocketSession implements PacketSink {
         upgrade: this.#upgrade,
       });
     } catch (e) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: process error: ${(e as Error).message}`,
-      );
-      this.#close(true, false);
+      this.#fail((e as Error).message);
       return;
     }
     if (head.length > this.#host.bufferSize) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: process error: response head too large`,
-      );
-      this.#close(true, false);
+      this.#fail("response head too large");
       return;
     }
     // credits workaround (reference §7.3): none in the accept means a full buffer
@@ -514,7 +416,7 @@ export class WebSocketSession implements PacketSink {
         : { serverNoContextTakeover: deflate.serverNoContextTakeover },
     });
     this.#phase = "open";
-    this.#write(head, 0, 0);
+    this.#write(head, 0, false);
   }
 
   #reject(p: InboundPacket): void {
@@ -532,13 +434,11 @@ export class WebSocketSession implements PacketSink {
         body: p.body,
       });
     } catch (e) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: process error: ${(e as Error).message}`,
-      );
+      this.#peer.processError((e as Error).message);
       this.#close(cancel, false);
       return;
     }
-    this.#write(bytes, 0, 0);
+    this.#write(bytes, 0, false);
     this.#close(cancel, true);
   }
 
@@ -555,13 +455,10 @@ export class WebSocketSession implements PacketSink {
         binary: p.contentType === "binary",
       });
     } catch (e) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: process error: ${(e as Error).message}`,
-      );
-      this.#close(true, false);
+      this.#fail((e as Error).message);
       return;
     }
-    this.#write(bytes, body.length, p.more ? 0 : ENDS_MESSAGE);
+    this.#write(bytes, body.length, !p.more);
   }
 
   #onControl(p: InboundPacket, kind: "ping" | "pong"): void {
@@ -569,40 +466,19 @@ export class WebSocketSession implements PacketSink {
     if (this.#sentClose) return;
     const body = p.body;
     if (body.length > 125) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: process error: ${kind} payload too large`,
-      );
-      this.#close(true, false);
+      this.#fail(`${kind} payload too large`);
       return;
     }
     if (!this.#takeRoom(body.length, true)) return;
-    this.#write(this.#outbound!.control(kind, body), body.length, ENDS_MESSAGE);
+    this.#write(this.#outbound!.control(kind, body), body.length, true);
   }
 
   /** Reserves handler bytes (and a message slot); on overrun fails the session with cancel. */
   #takeRoom(n: number, newMessage: boolean): boolean {
-    if (n > this.#handlerRoom) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: process error: received too much data from handler`,
-      );
-      this.#close(true, false);
-      return false;
-    }
-    if (newMessage) {
-      if (
-        this.#queuedMessages >= this.#messagesMax + this.#host.bufferSize
-      ) {
-        this.#host.logger.debug(
-          `conn ${this.#id}: process error: too many messages queued`,
-        );
-        this.#close(true, false);
-        return false;
-      }
-      this.#queuedMessages++;
-      if (this.#queuedMessages === this.#messagesMax + 1) this.#onWake?.();
-    }
-    this.#handlerRoom -= n;
-    return true;
+    const error = this.#queue.reserve(n, newMessage);
+    if (error === null) return true;
+    this.#fail(error);
+    return false;
   }
 
   #onHandlerClose(p: InboundPacket): void {
@@ -611,14 +487,11 @@ export class WebSocketSession implements PacketSink {
     try {
       frame = this.#outbound!.closeFrame(p.code, p.body);
     } catch (e) {
-      this.#host.logger.debug(
-        `conn ${this.#id}: process error: ${(e as Error).message}`,
-      );
-      this.#close(true, false);
+      this.#fail((e as Error).message);
       return;
     }
     this.#sentClose = true;
-    this.#write(frame, 0, 0);
+    this.#write(frame, 0, false);
     // both sides closed: end the TCP connection once the frame is out
     if (this.#peerClosed) this.#close(false, true);
   }
@@ -628,27 +501,25 @@ export class WebSocketSession implements PacketSink {
   #process(): void {
     if (this.#phase !== "open") return;
     const inbound = this.#inbound!;
+    const rb = this.#rb;
     while (!this.#peerClosed) {
       let ev: WsInboundEvent | null;
       try {
-        ev = inbound.next(
-          this.#buf.subarray(this.#start, this.#end),
-          this.#credits,
-        );
+        ev = inbound.next(rb.unread(), this.#credits);
       } catch (e) {
         if (!(e instanceof WsProtocolError)) throw e;
-        this.#start += inbound.consumed;
+        rb.start += inbound.consumed;
         this.#failProtocol(e);
         return;
       }
-      this.#start += inbound.consumed;
+      rb.start += inbound.consumed;
       if (ev === null) break;
       this.#forward(ev);
       if (this.#phase !== "open") return;
     }
-    this.#setReading(
+    this.#client.setReading(
       !this.#peerClosed && !this.#clientEof &&
-        this.#end - this.#start < this.#pool.bufferSize,
+        rb.end - rb.start < rb.pool.bufferSize,
     );
   }
 
@@ -680,7 +551,7 @@ export class WebSocketSession implements PacketSink {
             : { type: "close", code: ev.code, body: ev.reason },
         );
         this.#peerClosed = true;
-        this.#setReading(false);
+        this.#client.setReading(false);
         if (this.#sentClose) this.#close(false, true);
         return;
       }
@@ -688,23 +559,22 @@ export class WebSocketSession implements PacketSink {
   }
 
   #failProtocol(e: WsProtocolError): void {
-    this.#host.logger.debug(`conn ${this.#id}: process error: ${e.message}`);
+    this.#peer.processError(e.message);
     if (!this.#sentClose) {
       this.#sentClose = true;
       const code = e.closeCode === CloseCode.Normal
         ? CloseCode.ProtocolError
         : e.closeCode;
-      this.#write(this.#outbound!.closeFrame(code, EMPTY), 0, 0);
+      this.#write(this.#outbound!.closeFrame(code, EMPTY), 0, false);
     }
     this.#close(true, true);
   }
 
   // ---- helpers ----
 
-  #write(data: Uint8Array, bodyBytes: number, flags: number): void {
-    this.#pendingWrites++;
-    this.#writeFlags.push(flags);
-    this.#io.write(data, bodyBytes);
+  #write(data: Uint8Array, bodyBytes: number, endsMessage: boolean): void {
+    this.#queue.pushWrite(endsMessage);
+    this.#client.write(data, bodyBytes);
   }
 
   #flushCredits(): void {
@@ -719,56 +589,35 @@ export class WebSocketSession implements PacketSink {
     this.#send({ type: "handoff-proceed" });
   }
 
-  #send(
-    packet:
-      | {
-        type: "data";
-        body?: Uint8Array;
-        more?: boolean;
-        contentType: "text" | "binary";
-      }
-      | { type: "credit"; credits: number }
-      | { type: "ping" | "pong"; body?: Uint8Array }
-      | { type: "close"; code?: number; body?: Uint8Array }
-      | { type: "cancel" | "handoff-proceed" },
-  ): void {
-    const addr = this.#addr;
-    if (addr === null) return;
+  #send(packet: PeerPacket): void {
+    if (this.#peer.address === null) return;
     // owed credits go first, so that packets keep their order (e.g. before handoff-proceed)
     if (packet.type !== "credit" && this.#creditsOwed > 0) this.#flushCredits();
-    const payload = encodePacket({
-      from: this.#host.instanceId,
-      ids: [{ id: this.#idBytes, seq: this.#outSeq++ }],
-      ...packet,
-    });
-    this.#host.sendTo(addr, payload);
+    this.#peer.send(packet);
+  }
+
+  #inHandoff(): boolean {
+    return this.#phase === "handoff-flush" || this.#phase === "handoff-wait";
   }
 
   #badMessage(detail: string): void {
-    this.#host.logger.debug(
-      `conn ${this.#id}: process error: BadMessage (${detail})`,
-    );
+    this.#peer.processError(`BadMessage (${detail})`);
     this.#close(false, false);
   }
 
-  #setReading(on: boolean): void {
-    if (on === this.#reading) return;
-    this.#reading = on;
-    this.#io.setReading(on);
-  }
-
-  #touchStream(): void {
-    this.#streamDeadline = this.#host.now() + this.#host.streamTimeoutMs;
+  /** A session error: logged, the handler told (cancel), the connection closed at once. */
+  #fail(detail: string): void {
+    this.#peer.processError(detail);
+    this.#close(true, false);
   }
 
   #close(cancel: boolean, graceful: boolean): void {
     if (this.#phase === "closed") return;
     if (cancel) this.#send({ type: "cancel" });
-    this.#host.unregister(this.#id);
+    this.#host.unregister(this.#peer.id);
     this.#phase = "closed";
-    this.#reading = false;
     this.#inbound?.close();
     this.#outbound?.close();
-    this.#io.close(graceful);
+    this.#client.close(graceful);
   }
 }
