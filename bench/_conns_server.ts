@@ -155,3 +155,28 @@ export async function settledRss(
   xs.sort((a, b) => a - b);
   return xs[Math.floor(xs.length / 2)]!;
 }
+
+/** Removes the temporary build directory of the handler binary at `bin`. */
+export async function removeHandlerBuild(bin: string): Promise<void> {
+  await Deno.remove(bin.replace(/\/[^/]+$/, ""), { recursive: true }).catch(
+    () => {},
+  );
+}
+
+/**
+ * Prints a scale report and, when `save` is set, appends it to
+ * `bench/results/scale-<date>.md`.
+ */
+export async function publishScaleReport(
+  md: string,
+  save: boolean,
+): Promise<void> {
+  console.log("\n" + md);
+  if (!save) return;
+  const path = new URL(
+    `./results/scale-${new Date().toISOString().slice(0, 10)}.md`,
+    import.meta.url,
+  ).pathname;
+  await Deno.writeTextFile(path, md + "\n", { append: true });
+  console.log(`appended to ${path}`);
+}

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { machineInfo, machineMarkdown } from "./_machine.ts";
 import { stopAll } from "./_proc.ts";
 import { serverName } from "./_report.ts";
@@ -24,6 +25,8 @@ import { ClientFleet, percentile } from "./_conns_clients.ts";
 import {
   handlerWrapper,
   openSockets,
+  publishScaleReport,
+  removeHandlerBuild,
   settledRss,
   startConnsServer,
   stopServer,
@@ -51,22 +54,29 @@ function parse(args: string[]): Options {
     save: true,
     condure: "/usr/bin/condure",
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const v = () => {
-      const x = args[++i];
-      if (x === undefined) throw new RangeError(`${a} needs a value`);
-      return x;
-    };
-    if (a === "--kinds") o.kinds = v().split(",") as ServerKind[];
-    else if (a === "--types") o.types = v().split(",") as Array<"http" | "ws">;
-    else if (a === "--workers") o.workers = Number(v());
-    else if (a === "--probe") o.probe = Number(v());
-    else if (a === "--idle-wait") o.idleWaitS = Number(v());
-    else if (a === "--condure") o.condure = v();
-    else if (a === "--no-save") o.save = false;
-    else if (/^\d+$/.test(a)) o.counts.push(Number(a));
-    else throw new RangeError(`unknown argument ${a}`);
+  const { values: f, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      kinds: { type: "string" },
+      condure: { type: "string" },
+      "no-save": { type: "boolean" },
+      types: { type: "string" },
+      workers: { type: "string" },
+      probe: { type: "string" },
+      "idle-wait": { type: "string" },
+    },
+  });
+  if (f.kinds) o.kinds = f.kinds.split(",") as ServerKind[];
+  if (f.types) o.types = f.types.split(",") as Array<"http" | "ws">;
+  if (f.workers) o.workers = Number(f.workers);
+  if (f.probe) o.probe = Number(f.probe);
+  if (f["idle-wait"]) o.idleWaitS = Number(f["idle-wait"]);
+  if (f.condure) o.condure = f.condure;
+  if (f["no-save"]) o.save = false;
+  for (const a of positionals) {
+    if (!/^\d+$/.test(a)) throw new RangeError(`unknown argument ${a}`);
+    o.counts.push(Number(a));
   }
   if (o.counts.length === 0) o.counts = [5000, 10000, 18000];
   if (o.counts.some((n) => n > 19_000)) {
@@ -266,19 +276,10 @@ async function main(): Promise<number> {
     }
   } finally {
     await stopAll();
-    await Deno.remove(handlerBin.replace(/\/[^/]+$/, ""), { recursive: true })
-      .catch(() => {});
+    await removeHandlerBuild(handlerBin);
   }
   const md = markdown(rows, o, machineMarkdown(info));
-  console.log("\n" + md);
-  if (o.save) {
-    const path = new URL(
-      `./results/scale-${new Date().toISOString().slice(0, 10)}.md`,
-      import.meta.url,
-    ).pathname;
-    await Deno.writeTextFile(path, md + "\n", { append: true });
-    console.log(`appended to ${path}`);
-  }
+  await publishScaleReport(md, o.save);
   return rows.some((r) =>
       r.failed > 0 || r.probeErrors > 0 || r.stillOpen < r.open
     )

@@ -16,6 +16,7 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { machineInfo, machineMarkdown } from "./_machine.ts";
 import { stopAll } from "./_proc.ts";
 import { serverName } from "./_report.ts";
@@ -25,6 +26,8 @@ import { Client, ClientError } from "./_conns_http.ts";
 import {
   handlerWrapper,
   openSockets,
+  publishScaleReport,
+  removeHandlerBuild,
   settledRss,
   startConnsServer,
   stopServer,
@@ -46,20 +49,21 @@ function parse(args: string[]): Options {
     save: true,
     condure: "/usr/bin/condure",
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const v = () => {
-      const x = args[++i];
-      if (x === undefined) throw new RangeError(`${a} needs a value`);
-      return x;
-    };
-    if (a === "--kinds") o.kinds = v().split(",") as ServerKind[];
-    else if (a === "--slow") o.slow = Number(v());
-    else if (a === "--seconds") o.seconds = Number(v());
-    else if (a === "--condure") o.condure = v();
-    else if (a === "--no-save") o.save = false;
-    else throw new RangeError(`unknown argument ${a}`);
-  }
+  const { values: f } = parseArgs({
+    args,
+    options: {
+      kinds: { type: "string" },
+      condure: { type: "string" },
+      "no-save": { type: "boolean" },
+      slow: { type: "string" },
+      seconds: { type: "string" },
+    },
+  });
+  if (f.kinds) o.kinds = f.kinds.split(",") as ServerKind[];
+  if (f.slow) o.slow = Number(f.slow);
+  if (f.seconds) o.seconds = Number(f.seconds);
+  if (f.condure) o.condure = f.condure;
+  if (f["no-save"]) o.save = false;
   return o;
 }
 
@@ -283,19 +287,10 @@ async function main(): Promise<number> {
     }
   } finally {
     await stopAll();
-    await Deno.remove(handlerBin.replace(/\/[^/]+$/, ""), { recursive: true })
-      .catch(() => {});
+    await removeHandlerBuild(handlerBin);
   }
   const md = markdown(results, o, machineMarkdown(info));
-  console.log("\n" + md);
-  if (o.save) {
-    const path = new URL(
-      `./results/scale-${new Date().toISOString().slice(0, 10)}.md`,
-      import.meta.url,
-    ).pathname;
-    await Deno.writeTextFile(path, md + "\n", { append: true });
-    console.log(`appended to ${path}`);
-  }
+  await publishScaleReport(md, o.save);
   return results.some((r) =>
       r.during.errors > 0 || r.maxconnHeld > 200 || r.slowOpen < o.slow
     )

@@ -17,6 +17,7 @@
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { machineInfo, machineMarkdown } from "./_machine.ts";
 import { stopAll } from "./_proc.ts";
 import { serverName } from "./_report.ts";
@@ -26,6 +27,8 @@ import { Client, ClientError } from "./_conns_http.ts";
 import {
   handlerWrapper,
   openSockets,
+  publishScaleReport,
+  removeHandlerBuild,
   restartHandler,
   rssKiB,
   startConnsServer,
@@ -52,22 +55,25 @@ function parse(args: string[]): Options {
     save: true,
     condure: "/usr/bin/condure",
   };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const v = () => {
-      const x = args[++i];
-      if (x === undefined) throw new RangeError(`${a} needs a value`);
-      return x;
-    };
-    if (a === "--kinds") o.kinds = v().split(",") as ServerKind[];
-    else if (a === "--seconds") o.seconds = Number(v());
-    else if (a === "--users") o.users = Number(v());
-    else if (a === "--workers") o.workers = Number(v());
-    else if (a === "--restart-every") o.restartEveryS = Number(v());
-    else if (a === "--condure") o.condure = v();
-    else if (a === "--no-save") o.save = false;
-    else throw new RangeError(`unknown argument ${a}`);
-  }
+  const { values: f } = parseArgs({
+    args,
+    options: {
+      kinds: { type: "string" },
+      condure: { type: "string" },
+      "no-save": { type: "boolean" },
+      seconds: { type: "string" },
+      users: { type: "string" },
+      workers: { type: "string" },
+      "restart-every": { type: "string" },
+    },
+  });
+  if (f.kinds) o.kinds = f.kinds.split(",") as ServerKind[];
+  if (f.seconds) o.seconds = Number(f.seconds);
+  if (f.users) o.users = Number(f.users);
+  if (f.workers) o.workers = Number(f.workers);
+  if (f["restart-every"]) o.restartEveryS = Number(f["restart-every"]);
+  if (f.condure) o.condure = f.condure;
+  if (f["no-save"]) o.save = false;
   return o;
 }
 
@@ -391,19 +397,10 @@ async function main(): Promise<number> {
     }
   } finally {
     await stopAll();
-    await Deno.remove(handlerBin.replace(/\/[^/]+$/, ""), { recursive: true })
-      .catch(() => {});
+    await removeHandlerBuild(handlerBin);
   }
   const md = markdown(results, o, machineMarkdown(info));
-  console.log("\n" + md);
-  if (o.save) {
-    const path = new URL(
-      `./results/scale-${new Date().toISOString().slice(0, 10)}.md`,
-      import.meta.url,
-    ).pathname;
-    await Deno.writeTextFile(path, md + "\n", { append: true });
-    console.log(`appended to ${path}`);
-  }
+  await publishScaleReport(md, o.save);
   return results.some((r) => r.stats.errors.size > 0 || r.stuck > 0) ? 1 : 0;
 }
 
