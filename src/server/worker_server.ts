@@ -23,6 +23,7 @@ import { BatchWriter, PacketRoute, readBatch } from "./batch.ts";
 import { type ByteStream, listenTls } from "../tls/mod.ts";
 import { type TimerId, TimerWheel } from "../timer/wheel.ts";
 import { ClientConnection, type ConnectionHooks } from "./client_conn.ts";
+import { chownSocket } from "./unix_owner.ts";
 
 /** ZHTTP session timeout (`ZHTTP_SESSION_TIMEOUT`). */
 export const SESSION_TIMEOUT_MS = 60_000;
@@ -182,7 +183,16 @@ export class WorkerServer implements ReqSessionHost {
         // not there
       }
       const listener = Deno.listen({ transport: "unix", path: a.path });
-      if (a.mode !== undefined) Deno.chmodSync(a.path, a.mode);
+      try {
+        if (a.mode !== undefined) Deno.chmodSync(a.path, a.mode);
+        chownSocket(a.path, {
+          ...(a.user !== undefined ? { user: a.user } : {}),
+          ...(a.group !== undefined ? { group: a.group } : {}),
+        });
+      } catch (e) {
+        listener.close();
+        throw e;
+      }
       return listener;
     }
     if (spec.tls) {
