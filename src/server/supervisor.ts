@@ -21,7 +21,8 @@ import {
   ZhttpParseError,
 } from "../zhttp/mod.ts";
 import { PacketRoute, readBatch } from "./batch.ts";
-import { WorkerPool } from "./worker_pool.ts";
+import { InlinePool } from "./inline_pool.ts";
+import { WorkerPool, type Workers } from "./worker_pool.ts";
 import { describeListen } from "./worker_server.ts";
 
 /** How long shutdown waits for workers to hand over their cancels. */
@@ -87,10 +88,11 @@ export async function runServer(config: Config): Promise<number> {
   }
   const instanceId = new TextEncoder().encode(config.id);
   using ctx = new ZmqContext();
-  const pool = new WorkerPool({
-    config,
-    onPackets: (batch) => onWorkerPackets(batch),
-  });
+  const onPackets = (batch: Uint8Array) => onWorkerPackets(batch);
+  // one worker runs in this isolate: a request then crosses no isolate boundary
+  const pool: Workers = config.workers === 1
+    ? new InlinePool({ config, onPackets })
+    : new WorkerPool({ config, onPackets });
   let flushScheduled = false;
   const flushWorkers = () => {
     flushScheduled = false;

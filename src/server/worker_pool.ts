@@ -15,6 +15,22 @@ const log = new Logger("condure");
 /** The result of starting the pool. */
 export type PoolStart = { ok: true } | { ok: false; message: string };
 
+/** What the supervisor needs of its workers, in isolates or in-process. */
+export interface Workers {
+  /** Number of workers. */
+  readonly size: number;
+  /** Starts every worker; resolves once all listen, or with the first failure. */
+  start(): Promise<PoolStart>;
+  /** The batch writer for packets going to worker `index`. */
+  out(index: number): BatchWriter | undefined;
+  /** Delivers every waiting batch. */
+  flush(): void;
+  /** Stops every worker (they send their cancels first), waiting at most `budgetMs`. */
+  stop(budgetMs: number): Promise<void>;
+  /** Ends every worker at once. */
+  terminate(): void;
+}
+
 /** Options of a {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
   /** The configuration every worker gets with its index. */
@@ -39,7 +55,7 @@ interface Slot {
  * const started = await pool.start();
  * ```
  */
-export class WorkerPool {
+export class WorkerPool implements Workers {
   readonly #config: Config;
   readonly #onPackets: (batch: Uint8Array) => void;
   readonly #url: URL;
