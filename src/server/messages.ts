@@ -15,7 +15,7 @@ export type ToWorker =
 
 /** Worker → supervisor. */
 export type FromWorker =
-  | { type: "ready"; listening: string[] }
+  | { type: "ready" }
   | { type: "fatal"; message: string }
   | { type: "packets"; batch: Uint8Array }
   | { type: "stopped" };

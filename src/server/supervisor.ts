@@ -15,6 +15,7 @@ import {
   ZmqContext,
 } from "../zmq/mod.ts";
 import {
+  bytesEqual,
   describePacket,
   peekIds,
   splitAddress,
@@ -49,12 +50,6 @@ function traceOut(
   else if (kind === PacketRoute.Router) {
     zsockLog.trace(`OUT stream to ${latin1(identity)} ${what}`);
   } else zsockLog.trace(`OUT req ${what}`);
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Parses the worker index at the start of an id (`"3-12-af"` → 3), or -1. */
@@ -139,7 +134,7 @@ export async function runServer(config: Config): Promise<number> {
       serverLog.warn("unable to determine packet address");
       return;
     }
-    if (!equalBytes(split.address, instanceId)) {
+    if (!bytesEqual(split.address, instanceId)) {
       serverLog.warn("packet not for us");
       return;
     }

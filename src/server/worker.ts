@@ -30,7 +30,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
         sendBatch: (batch) => post({ type: "packets", batch }, [batch.buffer]),
       });
       server.listen().then(
-        (listening) => post({ type: "ready", listening }),
+        () => post({ type: "ready" }),
         (err) =>
           post({
             type: "fatal",

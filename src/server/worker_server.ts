@@ -149,9 +149,8 @@ export class WorkerServer implements ReqSessionHost {
     return this.#conns.size;
   }
 
-  /** Binds every listen port this worker serves; returns their descriptions. */
-  async listen(): Promise<string[]> {
-    const out: string[] = [];
+  /** Binds every listen port this worker serves and starts accepting. */
+  async listen(): Promise<void> {
     for (const spec of this.#config.listen) {
       const a = spec.address;
       if (a.kind === "unix" && this.#index !== 0) continue; // one accepter per unix socket
@@ -166,11 +165,9 @@ export class WorkerServer implements ReqSessionHost {
         );
       }
       this.#listeners.push(acceptor);
-      out.push(describeListen(spec));
       void this.#acceptLoop(acceptor, spec);
     }
     this.#tick = setInterval(() => this.#onTick(), TICK_MS);
-    return out;
   }
 
   async #bind(spec: ListenSpec): Promise<Acceptor> {

@@ -33,7 +33,6 @@ import { upgradeToWebSocket } from "./ws_upgrade.ts";
 export type { PeerInfo } from "./host.ts";
 
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
-const LATIN1 = new TextDecoder("latin1");
 
 /** Where a connection is in its current request cycle. */
 type Phase =
@@ -564,9 +563,4 @@ export class StreamHttpConnection implements PacketSink {
     this.#phase = "closed";
     this.#client.close(graceful);
   }
-}
-
-/** Latin-1 view of bytes, for log lines. */
-export function latin1(bytes: Uint8Array): string {
-  return LATIN1.decode(bytes);
 }

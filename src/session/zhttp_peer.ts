@@ -8,6 +8,7 @@
  */
 
 import {
+  bytesEqual,
   encodePacket,
   FROM_MAX,
   type InboundPacket,
@@ -19,11 +20,6 @@ import { KEEP_ALIVE_INTERVAL_MS } from "./keep_alive.ts";
 
 const EMPTY = new Uint8Array(0);
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 const ENCODER = new TextEncoder();
 
 /** An outbound packet without its `from` and `ids` (the peer adds them). */
@@ -133,7 +129,7 @@ export class ZhttpPeer {
     if (flushing) return "unexpected packet during handoff";
     const first = this.#addr === null;
     // keep our own copy (the packet is a view into a batch buffer), but only when it changes
-    if (first || !sameBytes(this.#addr!, p.from)) this.#addr = p.from.slice();
+    if (first || !bytesEqual(this.#addr!, p.from)) this.#addr = p.from.slice();
     this.sessionDeadline = this.#host.now() + this.#host.sessionTimeoutMs;
     if (first) this.#keepAliveDue = this.#host.now() + KEEP_ALIVE_INTERVAL_MS;
     return null;

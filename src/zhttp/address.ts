@@ -87,3 +87,21 @@ export function peekIds(payload: Uint8Array): Uint8Array[] {
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
+
+/**
+ * Whether two byte strings (addresses, ids) are equal.
+ *
+ * @example
+ * ```ts
+ * import { bytesEqual } from "./address.ts";
+ * const e = new TextEncoder();
+ * if (!bytesEqual(e.encode("h1"), e.encode("h1")) || bytesEqual(e.encode("h1"), e.encode("h2"))) {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -31,5 +31,5 @@ export {
 export { ZhttpParseError } from "./error.ts";
 export { encodePacket, encodePacketInto } from "./encode.ts";
 export { parsePacket } from "./parse.ts";
-export { peekIds, splitAddress } from "./address.ts";
+export { bytesEqual, peekIds, splitAddress } from "./address.ts";
 export { describePacket } from "./display.ts";

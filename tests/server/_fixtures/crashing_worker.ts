@@ -19,7 +19,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     } catch {
       crashedBefore = false;
     }
-    self.postMessage({ type: "ready", listening: [`worker ${msg.index}`] });
+    self.postMessage({ type: "ready" });
     if (msg.index === 0 && !crashedBefore) {
       Deno.writeTextFileSync(marker, "x");
       setTimeout(() => {
