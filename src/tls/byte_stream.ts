@@ -29,3 +29,21 @@ export interface ByteStream {
   /** The peer's address. */
   readonly remoteAddr: Deno.Addr;
 }
+
+/**
+ * A {@linkcode ByteStream} whose TLS handshake has completed, as TLS listeners yield it.
+ *
+ * @example
+ * ```ts
+ * import type { TlsByteStream } from "./byte_stream.ts";
+ * function describe(s: TlsByteStream): string {
+ *   return `${s.serverName ?? "(no SNI)"} ${s.alpnProtocol ?? "(no ALPN)"}`;
+ * }
+ * ```
+ */
+export interface TlsByteStream extends ByteStream {
+  /** The ALPN protocol agreed on (`"http/1.1"`), or `null` if the client offered none. */
+  readonly alpnProtocol: string | null;
+  /** The SNI name the client sent, or `null` (also when the TLS engine does not tell). */
+  readonly serverName: string | null;
+}

@@ -156,8 +156,16 @@ export class IdentityStore {
   }
 }
 
-/** `mtime:size:ino` of both files, or `""` when either is missing. */
-async function pairSignature(base: string): Promise<string> {
+/**
+ * `mtime:size:ino` of `<base>.crt` and `<base>.key`, or `""` when either is missing.
+ *
+ * @example
+ * ```ts
+ * import { pairSignature } from "./identity_store.ts";
+ * if ((await pairSignature(Deno.makeTempDirSync() + "/x")) !== "") throw new Error();
+ * ```
+ */
+export async function pairSignature(base: string): Promise<string> {
   let crt: Deno.FileInfo;
   let key: Deno.FileInfo;
   try {

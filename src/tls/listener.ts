@@ -1,28 +1,40 @@
 /**
- * TLS listeners with per-host certificates, built on `node:tls`.
+ * TLS listen ports with per-host certificates. Two engines serve a port, one at a time:
  *
- * Why `node:tls` and not `Deno.listenTls`: in Deno 2.9 `node:tls` is a native rustls
- * `TLSWrap` on a native TCP handle whose `SNICallback` runs for every handshake and may
- * answer asynchronously, and `node:net` binds with `reusePort` (SO_REUSEPORT) so that every
- * worker isolate can serve the same port. `Deno.listenTls` has only an internal SNI
- * resolver (`Symbol.for("unstableSniResolver")`) whose answers, failures included, are
- * cached per name for the listener's lifetime: rotated files would never be seen, a name
- * looked up before its files existed would stay refused, and every distinct SNI name sent
- * by clients would stay in memory. Measured on this machine (one core each side, trivial
- * keep-alive responder): full handshakes/s are within 10% of each other, keep-alive
- * requests/s are ~20% lower with `node:tls` (46k vs 57k).
+ * - `Deno.listenTls` ({@linkcode listenSingleIdentity}) while every client would get the
+ *   same certificate: the port has `default-cert=NAME` and the identities directory holds
+ *   no `.crt` but `NAME.crt` (then any SNI name, or none, resolves to that pair). It costs
+ *   about half the CPU per new connection, which is what a port serving one site spends
+ *   most on.
+ * - `node:tls` ({@linkcode listenNodeTls}) otherwise: the certificate is chosen per
+ *   handshake from the SNI name by the {@linkcode IdentityStore}.
  *
- * TLS versions and ciphers are rustls's defaults: TLS 1.2 and 1.3 only, AEAD suites only
- * (AES-GCM, ChaCha20-Poly1305) with ECDHE. ALPN offers `http/1.1`.
+ * The directory is looked at again every {@linkcode IDENTITY_RECHECK_MS}; when the answer
+ * changes (a pair added or removed, the default pair rotated) the port opens the right
+ * engine on the same address and closes the old one. With SO_REUSEPORT (several workers)
+ * the new socket is bound before the old one closes; otherwise the old one is closed
+ * first. Either way, connections still in the old socket's kernel backlog at that moment
+ * are reset (Linux does not hand them over), so a rotation can cost a client a retry.
+ *
+ * TLS versions and ciphers are rustls's defaults in both: TLS 1.2 and 1.3 only, AEAD
+ * suites only (AES-GCM, ChaCha20-Poly1305) with ECDHE. ALPN offers `http/1.1`.
  *
  * @module
  */
 
-import type { Socket } from "node:net";
-import tls from "node:tls";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { ListenSpec } from "../cli/mod.ts";
-import { IdentityStore } from "./identity_store.ts";
-import { TlsStream } from "./tls_stream.ts";
+import { AcceptQueue } from "./accept_queue.ts";
+import type { BackendOptions, TlsBackend } from "./backend.ts";
+import type { TlsByteStream } from "./byte_stream.ts";
+import { isSafeIdentityName } from "./identity_name.ts";
+import {
+  IDENTITY_RECHECK_MS,
+  IdentityStore,
+  pairSignature,
+} from "./identity_store.ts";
+import { listenNodeTls } from "./node_backend.ts";
+import { type Identity, listenSingleIdentity } from "./single_identity.ts";
 
 /** Longest time from TCP accept to the end of the TLS handshake. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -30,6 +42,11 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 export const ACCEPT_QUEUE_MAX = 1024;
 /** The ALPN protocols offered. */
 export const ALPN_PROTOCOLS: readonly string[] = ["http/1.1"];
+
+/** Binding the port again after closing it (no SO_REUSEPORT) is retried this often... */
+const REBIND_ATTEMPTS = 50;
+/** ...this long apart. */
+const REBIND_DELAY_MS = 10;
 
 /** Options of {@linkcode listenTls}. */
 export interface TlsListenOptions {
@@ -43,6 +60,16 @@ export interface TlsListenOptions {
   handshakeTimeoutMs?: number;
   /** Accept queue bound (default {@linkcode ACCEPT_QUEUE_MAX}). */
   acceptQueueMax?: number;
+  /**
+   * How often the identities directory is looked at for a change of engine (default
+   * {@linkcode IDENTITY_RECHECK_MS}).
+   */
+  recheckMs?: number;
+  /**
+   * Use `Deno.listenTls` while only the default pair exists (default true); false keeps
+   * `node:tls` for every handshake.
+   */
+  singleIdentity?: boolean;
   /** Told why a handshake failed or an identity could not be used (for debug logs). */
   onError?: (message: string) => void;
 }
@@ -59,21 +86,18 @@ export interface TlsListenOptions {
 export interface TlsListener extends Disposable {
   /** The bound address (with the real port when 0 was asked for). */
   readonly addr: Deno.NetAddr;
+  /** Which engine serves the port now (see the module documentation). */
+  readonly engine: "single-identity" | "sni";
   /**
    * The next handshaken connection. Rejects with `Deno.errors.BadResource` once the
    * listener is closed.
    */
-  accept(): Promise<TlsStream>;
+  accept(): Promise<TlsByteStream>;
   /**
    * Stops listening, drops connections not accepted yet (handshaking or queued); accepted
    * ones are untouched. Idempotent.
    */
   close(): void;
-}
-
-interface Handshake {
-  socket: Socket;
-  timer: ReturnType<typeof setTimeout>;
 }
 
 /**
@@ -105,180 +129,212 @@ export function listenTls(
   if (spec.address.kind !== "tcp") {
     return Promise.reject(new TypeError("TLS needs a TCP listen address"));
   }
-  return NodeTlsListener.open(spec.address, spec.defaultCert, options);
+  return TlsPort.open(spec.address, spec.defaultCert, options);
 }
 
-let noIdentity: tls.SecureContext | null = null;
-
-/** A context without a certificate: rustls answers the ClientHello with a fatal alert. */
-function noIdentityContext(): tls.SecureContext {
-  return noIdentity ??= tls.createSecureContext({});
+/** The default pair when it is the only identity in `dir` and usable; else `null`. */
+async function soleDefaultIdentity(
+  dir: string,
+  defaultCert: string,
+  previous: LoadedIdentity | null,
+): Promise<LoadedIdentity | null> {
+  if (!isSafeIdentityName(defaultCert)) return null;
+  const own = `${defaultCert}.crt`;
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.name.endsWith(".crt") && entry.name !== own) return null;
+  }
+  const base = `${dir.endsWith("/") ? dir : `${dir}/`}${defaultCert}`;
+  const signature = await pairSignature(base);
+  if (signature === "") return null;
+  if (previous !== null && previous.signature === signature) return previous;
+  const [cert, key] = await Promise.all([
+    Deno.readTextFile(`${base}.crt`),
+    Deno.readTextFile(`${base}.key`),
+  ]);
+  if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) {
+    return null;
+  }
+  return { signature, cert, key };
 }
 
-class NodeTlsListener implements TlsListener {
-  readonly #server: tls.Server;
-  readonly #handshakeTimeoutMs: number;
-  readonly #acceptQueueMax: number;
+interface LoadedIdentity extends Identity {
+  /** `stat` signature of the pair (see `pairSignature`). */
+  signature: string;
+}
+
+class TlsPort implements TlsListener {
+  readonly #hostname: string;
+  readonly #defaultCert: string | undefined;
+  readonly #dir: string;
+  readonly #store: IdentityStore;
+  readonly #queue: AcceptQueue<TlsByteStream>;
+  readonly #backendOptions: BackendOptions;
+  readonly #singleAllowed: boolean;
   readonly #onError: ((message: string) => void) | undefined;
-  readonly #handshakes = new Map<string, Handshake>();
-  #ready: TlsStream[] = [];
-  #waiters: Array<{
-    resolve: (s: TlsStream) => void;
-    reject: (e: unknown) => void;
-  }> = [];
-  #addr: Deno.NetAddr = { transport: "tcp", hostname: "", port: 0 };
+  #backend: TlsBackend | null = null;
+  #identity: LoadedIdentity | null = null;
+  /** Signature of a default pair `Deno.listenTls` refused (not tried again). */
+  #refused = "";
+  #port = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #checking = false;
   #closed = false;
 
-  static open(
-    address: { hostname: string; port: number },
-    defaultCert: string | undefined,
-    options: TlsListenOptions,
-  ): Promise<TlsListener> {
-    const listener = new NodeTlsListener(defaultCert, options);
-    return listener.#listen(address, options.reusePort ?? false);
-  }
-
   private constructor(
+    hostname: string,
     defaultCert: string | undefined,
     options: TlsListenOptions,
   ) {
-    this.#handshakeTimeoutMs = options.handshakeTimeoutMs ??
-      HANDSHAKE_TIMEOUT_MS;
-    this.#acceptQueueMax = options.acceptQueueMax ?? ACCEPT_QUEUE_MAX;
+    this.#hostname = hostname;
+    this.#defaultCert = defaultCert;
+    this.#dir = options.identitiesDir;
+    this.#onError = options.onError;
     const onError = options.onError;
-    this.#onError = onError;
-    const store = options.identities ??
+    this.#store = options.identities ??
       new IdentityStore(
         options.identitiesDir,
         onError === undefined ? {} : { onError },
       );
-    this.#server = tls.createServer({
-      minVersion: "TLSv1.2",
-      ALPNProtocols: [...ALPN_PROTOCOLS],
-      allowHalfOpen: true,
-      handshakeTimeout: this.#handshakeTimeoutMs,
-      SNICallback: (servername, cb) => {
-        store.lookup(servername, defaultCert).then(
-          (context) => {
-            if (context === null) {
-              onError?.(`tls: no identity for server name "${servername}"`);
-            }
-            cb(null, context ?? noIdentityContext());
-          },
-          () => cb(null, noIdentityContext()),
-        );
-      },
-    });
-    this.#server.on("connection", (socket: Socket) => this.#onTcp(socket));
-    this.#server.on(
-      "secureConnection",
-      (socket: tls.TLSSocket) => this.#onSecure(socket),
-    );
-    this.#server.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {
-      this.#onError?.(`tls handshake failed: ${err.message}`);
-      socket.destroy();
-    });
+    this.#queue = new AcceptQueue(options.acceptQueueMax ?? ACCEPT_QUEUE_MAX);
+    this.#singleAllowed = options.singleIdentity ?? true;
+    this.#backendOptions = {
+      reusePort: options.reusePort ?? false,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+      deliver: (stream) => this.#queue.push(stream),
+      ...(onError === undefined ? {} : { onError }),
+    };
   }
 
-  #listen(
+  static async open(
     address: { hostname: string; port: number },
-    reusePort: boolean,
+    defaultCert: string | undefined,
+    options: TlsListenOptions,
   ): Promise<TlsListener> {
-    return new Promise((resolve, reject) => {
-      const onListenError = (err: Error) => reject(err);
-      this.#server.once("error", onListenError);
-      this.#server.listen(
-        { host: address.hostname, port: address.port, reusePort },
-        () => {
-          this.#server.off("error", onListenError);
-          this.#server.on("error", (err: Error) => {
-            this.#onError?.(`tls listener: ${err.message}`);
-          });
-          const a = this.#server.address();
-          if (a !== null && typeof a === "object") {
-            this.#addr = {
-              transport: "tcp",
-              hostname: a.address,
-              port: a.port,
-            };
-          }
-          resolve(this);
-        },
+    const port = new TlsPort(address.hostname, defaultCert, options);
+    const identity = await port.#soleIdentity();
+    port.#port = address.port;
+    await port.#bind(identity);
+    if (port.#singleAllowed && defaultCert !== undefined) {
+      port.#timer = setInterval(
+        () => void port.#recheck(),
+        options.recheckMs ?? IDENTITY_RECHECK_MS,
       );
-    });
+    }
+    return port;
   }
 
   get addr(): Deno.NetAddr {
-    return this.#addr;
+    return this.#backend?.addr ??
+      { transport: "tcp", hostname: this.#hostname, port: this.#port };
   }
 
-  accept(): Promise<TlsStream> {
-    const stream = this.#ready.shift();
-    if (stream !== undefined) return Promise.resolve(stream);
-    if (this.#closed) {
-      return Promise.reject(new Deno.errors.BadResource("Listener closed"));
-    }
-    return new Promise((resolve, reject) => {
-      this.#waiters.push({ resolve, reject });
-    });
+  get engine(): "single-identity" | "sni" {
+    return this.#identity === null ? "sni" : "single-identity";
+  }
+
+  accept(): Promise<TlsByteStream> {
+    return this.#queue.accept();
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#server.close();
-    for (const h of this.#handshakes.values()) {
-      clearTimeout(h.timer);
-      h.socket.destroy();
-    }
-    this.#handshakes.clear();
-    for (const s of this.#ready) s.close();
-    this.#ready = [];
-    const err = new Deno.errors.BadResource("Listener closed");
-    for (const w of this.#waiters) w.reject(err);
-    this.#waiters = [];
+    clearInterval(this.#timer);
+    this.#backend?.close();
+    this.#backend = null;
+    this.#queue.close();
   }
 
   [Symbol.dispose](): void {
     this.close();
   }
 
-  #onTcp(socket: Socket): void {
-    socket.on("error", () => {}); // reported through tlsClientError
-    const key = `${socket.remoteAddress}|${socket.remotePort}`;
-    if (this.#closed || socket.remoteAddress === undefined) {
-      socket.destroy();
-      return;
+  async #soleIdentity(): Promise<LoadedIdentity | null> {
+    if (!this.#singleAllowed || this.#defaultCert === undefined) return null;
+    try {
+      const found = await soleDefaultIdentity(
+        this.#dir,
+        this.#defaultCert,
+        this.#identity,
+      );
+      return found !== null && found.signature === this.#refused ? null : found;
+    } catch {
+      return null; // missing directory or pair: the SNI engine reports per handshake
     }
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true);
-    const timer = setTimeout(() => {
-      this.#onError?.("tls handshake timed out");
-      socket.destroy();
-    }, this.#handshakeTimeoutMs);
-    this.#handshakes.set(key, { socket, timer });
-    socket.once("close", () => {
-      clearTimeout(timer);
-      if (this.#handshakes.get(key)?.socket === socket) {
-        this.#handshakes.delete(key);
-      }
-    });
   }
 
-  #onSecure(socket: tls.TLSSocket): void {
-    const key = `${socket.remoteAddress}|${socket.remotePort}`;
-    const handshake = this.#handshakes.get(key);
-    if (handshake !== undefined) {
-      clearTimeout(handshake.timer);
-      this.#handshakes.delete(key);
+  /**
+   * Opens the engine for `identity` on the port (the single-identity one, or the SNI one
+   * for `null` or when `Deno.listenTls` refuses the pair) and makes it current.
+   */
+  async #bind(identity: LoadedIdentity | null): Promise<void> {
+    const address = { hostname: this.#hostname, port: this.#port };
+    let backend: TlsBackend | null = null;
+    if (identity !== null) {
+      try {
+        backend = listenSingleIdentity(address, identity, this.#backendOptions);
+      } catch (e) {
+        if (e instanceof Deno.errors.AddrInUse) throw e;
+        this.#refused = identity.signature;
+        this.#onError?.(
+          `tls identity ${this.#defaultCert}: ${
+            e instanceof Error ? e.message : String(e)
+          }`,
+        );
+        identity = null;
+      }
     }
-    if (this.#closed || this.#ready.length >= this.#acceptQueueMax) {
-      socket.destroy();
+    backend ??= await listenNodeTls(
+      address,
+      this.#store,
+      this.#defaultCert,
+      this.#backendOptions,
+    );
+    if (this.#closed) {
+      backend.close();
       return;
     }
-    const stream = new TlsStream(socket);
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) waiter.resolve(stream);
-    else this.#ready.push(stream);
+    this.#backend = backend;
+    this.#identity = identity;
+    this.#port = backend.addr.port;
+  }
+
+  async #recheck(): Promise<void> {
+    if (this.#checking || this.#closed) return;
+    this.#checking = true;
+    try {
+      const identity = await this.#soleIdentity();
+      if (this.#closed) return;
+      // Same engine (and same pair) as now, and it is bound: nothing to do.
+      if (this.#backend !== null && identity === this.#identity) return;
+      const old = this.#backend;
+      // Without SO_REUSEPORT the port must be free before it is bound again.
+      if (!this.#backendOptions.reusePort) {
+        old?.close();
+        this.#backend = null;
+      }
+      // The closed socket may be released a moment later: retry briefly.
+      for (let attempt = 1;; attempt++) {
+        try {
+          await this.#bind(identity);
+          break;
+        } catch (e) {
+          if (this.#backend === null && attempt < REBIND_ATTEMPTS) {
+            await new Promise((r) => setTimeout(r, REBIND_DELAY_MS));
+            if (this.#closed) return;
+            continue;
+          }
+          this.#onError?.(
+            `tls listener ${this.#hostname}:${this.#port}: ${
+              e instanceof Error ? e.message : String(e)
+            }`,
+          );
+          return; // tried again at the next check
+        }
+      }
+      if (old !== this.#backend) old?.close();
+    } finally {
+      this.#checking = false;
+    }
   }
 }

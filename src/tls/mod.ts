@@ -14,7 +14,7 @@
  * @module
  */
 
-export type { ByteStream } from "./byte_stream.ts";
+export type { ByteStream, TlsByteStream } from "./byte_stream.ts";
 export {
   IDENTITY_NAME_MAX,
   identityCandidates,
@@ -35,3 +35,10 @@ export {
   type TlsListenOptions,
 } from "./listener.ts";
 export { CLOSE_TIMEOUT_MS, READ_HIGH_WATER, TlsStream } from "./tls_stream.ts";
+export {
+  addressKey,
+  noDelayOf,
+  shutdownConnections,
+  socketCallsAvailable,
+  tuneListeners,
+} from "./socket_fd.ts";

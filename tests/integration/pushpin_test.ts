@@ -20,6 +20,8 @@ import {
   TempDir,
   withTimeout,
 } from "./_harness.ts";
+import { makeIdentity } from "../tls/_certs.ts";
+import { TlsTextClient } from "../tls/_client.ts";
 
 const PUSHPIN = "/usr/bin/pushpin";
 const ZURL = "/usr/bin/zurl";
@@ -27,6 +29,7 @@ const INSTALLED = existsSync(PUSHPIN) && existsSync(ZURL);
 
 interface Ports {
   http: number;
+  https: number;
   publish: number;
   pushIn: number;
   pushInSub: number;
@@ -45,6 +48,7 @@ stats_connection_ttl=120
 [runner]
 services=condure,zurl,pushpin-proxy,pushpin-handler
 http_port=127.0.0.1:${ports.http}
+https_ports=127.0.0.1:${ports.https}
 logdir=${dir}/log
 log_level=2
 client_buffer_size=8192
@@ -146,11 +150,20 @@ Deno.test({
     await using origin = startOrigin();
     const ports: Ports = {
       http: freePort(),
+      https: freePort(),
       publish: freePort(),
       pushIn: freePort(),
       pushInSub: freePort(),
       command: freePort(),
     };
+    // https_ports: Pushpin passes `tls,default-cert=default_<port>` and its
+    // `<configdir>/runner/certs` as --tls-identities-dir.
+    await Deno.mkdir(`${dir.path}/runner/certs`, { recursive: true });
+    await makeIdentity(
+      `${dir.path}/runner/certs`,
+      `default_${ports.https}`,
+      "pushpin.test",
+    );
     const config = `${dir.path}/pushpin.conf`;
     await Deno.writeTextFile(
       config,
@@ -173,7 +186,10 @@ Deno.test({
       name: "pushpin",
     });
     const deadline = Date.now() + 20000;
-    while (!isListening(ports.http) || !isListening(ports.publish)) {
+    while (
+      !isListening(ports.http) || !isListening(ports.https) ||
+      !isListening(ports.publish)
+    ) {
       assert.ok(
         !pushpin.exited,
         `pushpin exited: ${pushpin.stdout}${pushpin.stderr}`,
@@ -227,6 +243,25 @@ Deno.test({
       assert.match(response, /^HTTP\/1\.1 200 OK\r\n/);
       assert.ok(response.endsWith("\r\n\r\norigin says hi\n"), response);
     });
+
+    await t.step(
+      "an https GET on the https_ports entry is proxied to the origin",
+      async () => {
+        await using c = await TlsTextClient.connect(
+          ports.https,
+          "pushpin.test",
+        );
+        assert.equal(c.cn, "pushpin.test");
+        await c.write(
+          `GET /hello HTTP/1.1\r\nHost: pushpin.test\r\nConnection: close\r\n\r\n`,
+        );
+        const response = await c.until(
+          (t) => t.endsWith("origin says hi\n"),
+          10000,
+        );
+        assert.match(response, /^HTTP\/1\.1 200 OK\r\n/);
+      },
+    );
 
     await t.step(
       "a `Grip-Hold: stream` response receives a published message",

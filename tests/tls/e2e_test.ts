@@ -22,7 +22,7 @@ import {
   startPython,
   wsFrame,
 } from "../integration/_harness.ts";
-import { makeIdentitiesDir } from "./_certs.ts";
+import { makeIdentitiesDir, makeIdentity } from "./_certs.ts";
 import { handshake, TlsTextClient } from "./_client.ts";
 
 const UNDER_TEST: ServerKind = defaultServerKind();
@@ -43,9 +43,20 @@ class TlsServer implements AsyncDisposable {
 
   static async start(
     kind: ServerKind,
-    options: { defaultCert?: string; zclientStream?: string } = {},
+    options: {
+      defaultCert?: string;
+      zclientStream?: string;
+      /** Only the `default` pair in the identities dir (ours then uses Deno.listenTls). */
+      soleDefault?: boolean;
+    } = {},
   ): Promise<TlsServer> {
-    const ids = await makeIdentitiesDir();
+    let ids: string;
+    if (options.soleDefault === true) {
+      ids = await Deno.makeTempDir({ prefix: "condure_tls_" });
+      await makeIdentity(ids, "default", "default.test");
+    } else {
+      ids = await makeIdentitiesDir();
+    }
     const tlsPort = freePort();
     const params = options.defaultCert === undefined
       ? ""
@@ -88,8 +99,14 @@ interface HttpsSeen {
   response: string;
 }
 
-async function httpsExchange(kind: ServerKind): Promise<HttpsSeen> {
-  await using s = await TlsServer.start(kind, { defaultCert: "default" });
+async function httpsExchange(
+  kind: ServerKind,
+  soleDefault = false,
+): Promise<HttpsSeen> {
+  await using s = await TlsServer.start(kind, {
+    defaultCert: "default",
+    soleDefault,
+  });
   await using h = await ScriptedHandler.start({ stream: s.server.streamBase });
   await using c = await TlsTextClient.connect(s.tlsPort, "a.example.com");
   await c.write(
@@ -143,8 +160,14 @@ interface WssSeen {
   echoed: string;
 }
 
-async function wssExchange(kind: ServerKind): Promise<WssSeen> {
-  await using s = await TlsServer.start(kind);
+async function wssExchange(
+  kind: ServerKind,
+  soleDefault = false,
+): Promise<WssSeen> {
+  await using s = await TlsServer.start(
+    kind,
+    soleDefault ? { defaultCert: "default", soleDefault } : {},
+  );
   await using h = await ScriptedHandler.start({ stream: s.server.streamBase });
   await using c = await TlsTextClient.connect(s.tlsPort, "www.example.com");
   await c.write(
@@ -209,6 +232,35 @@ Deno.test({
 
 Deno.test({
   name:
+    "https and wss with only the default pair (Deno.listenTls in ours): same packets and bytes as Condure",
+  ignore,
+  async fn() {
+    const https: HttpsSeen[] = [];
+    const wss: WssSeen[] = [];
+    for (const kind of KINDS) {
+      const h = await httpsExchange(kind, true);
+      assert.equal(h.cn, "default.test", kind);
+      assert.equal(h.request.uri, "https://a.example.com/path?x=1", kind);
+      assert.equal(
+        h.response,
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nhi there\n",
+        kind,
+      );
+      https.push(h);
+      const w = await wssExchange(kind, true);
+      assert.equal(w.cn, "default.test", kind);
+      assert.equal(w.uri, "wss://www.example.com/ws", kind);
+      assert.equal(w.message, "ping over tls", kind);
+      assert.equal(w.echoed, "pong over tls", kind);
+      wss.push(w);
+    }
+    if (https.length === 2) assert.deepEqual(https[1], https[0]);
+    if (wss.length === 2) assert.deepEqual(wss[1], wss[0]);
+  },
+});
+
+Deno.test({
+  name:
     "TLS listener: default-cert serves unmatched and absent SNI; no identity fails only that handshake",
   ignore,
   async fn() {
@@ -242,6 +294,7 @@ Deno.test({
     await using s = await TlsServer.start(UNDER_TEST, {
       defaultCert: "default",
       zclientStream: "ipc://client",
+      soleDefault: true,
     });
     await using handler = startPython(`${EXAMPLES_DIR}/basichandler.py`, [], {
       cwd: s.server.dir.path,
