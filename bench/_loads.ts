@@ -1,7 +1,8 @@
 /**
  * The loads each bench mode runs against a server: wrk GET (stream, req),
- * wrk GET over TLS with keep-alive and with a new connection per request
- * (tls), the native WebSocket echo client (ws).
+ * wrk GET over TLS with keep-alive and with a new connection per request,
+ * and `openssl s_time` full handshakes (tls), the native WebSocket echo
+ * client (ws).
  *
  * @module
  */
@@ -9,6 +10,7 @@
 import type { BenchMode } from "./_options.ts";
 import type { Units } from "./_report.ts";
 import type { RunningServer } from "./_server.ts";
+import { runSTime } from "./_stime.ts";
 import { runWrk, type WrkResult } from "./_wrk.ts";
 import { runWsEcho } from "./ws_load.ts";
 
@@ -32,6 +34,9 @@ export interface LoadContext {
   /** ws message size. */
   wsSize: number;
 }
+
+/** Most parallel `openssl s_time` clients of the "full handshake" load. */
+export const STIME_PROCS_MAX = 16;
 
 /** The header wrk sends for a new connection per request. */
 export const CLOSE_HEADER = "Connection: close";
@@ -61,6 +66,16 @@ export function loadsFor(mode: BenchMode, ctx: LoadContext): Load[] {
       return [
         { name: "keep-alive", run: wrk([]), countAccepts: true },
         { name: "close", run: wrk([CLOSE_HEADER]), countAccepts: true },
+        {
+          name: "full handshake",
+          run: (s, conns, seconds) =>
+            runSTime(s.port, {
+              procs: Math.min(conns, STIME_PROCS_MAX),
+              seconds,
+              clkTck: ctx.clkTck,
+            }),
+          countAccepts: true,
+        },
       ];
     case "ws": {
       const bin = ctx.wsClient;
@@ -113,8 +128,12 @@ export function loadDescription(
     case "tls":
       return `wrk -t${o.threads}, GET https://127.0.0.1:<port>/, no Lua, ${o.durationS} s per run; ` +
         `"keep-alive": persistent connections; "close": \`-H "${CLOSE_HEADER}"\`, so wrk ` +
-        `reconnects (a full TLS handshake, no session resumption) after every response ` +
-        `("TCP accepts/req" ≈ 1 confirms it; it counts every accept on the machine)`;
+        `reconnects after every response ("TCP accepts/req" ≈ 1 confirms it; it counts every ` +
+        `accept on the machine), resuming the TLS session it kept from the previous connection ` +
+        `(an abbreviated handshake: a TLS 1.2 session id with Condure, a TLS 1.3 ticket with ` +
+        `ECDHE with ours); "full handshake": min(conns, ${STIME_PROCS_MAX}) parallel ` +
+        `\`openssl s_time -new -www /\` clients, a new connection with a full handshake and ` +
+        `one HTTP/1.0 GET each time, no latency figures (p99 "–")`;
     case "ws":
       return `bench/ws_client.c (1 thread, epoll): each connection sends a masked ${o.wsSize}-byte ` +
         `text frame, waits for the echo (checked), repeats; ${o.durationS} s per run; ` +

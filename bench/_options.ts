@@ -35,8 +35,9 @@ export const HELP = `Usage: deno task bench [options]
   --mode M            stream | req | ws | tls (default stream)
                       ws: WebSocket echo by bench/ws_client.c (messages/s, round trip)
                           plus RSS per idle WebSocket connection
-                      tls: https GET, keep-alive and "Connection: close" (a TLS
-                          handshake per request)
+                      tls: https GET, keep-alive and "Connection: close" (a
+                          resumed TLS handshake per request), and full handshakes
+                          by parallel openssl s_time
   --ws-size B         ws: message size in bytes (default 32)
   --idle-conns N      ws: idle WebSocket connections for the memory reading
                       (default 2000, 0: skip)

@@ -5,6 +5,7 @@ import { summarize, summaryTable, wsIdleTable } from "./_report.ts";
 import { errorCount, parseWrk } from "./_wrk.ts";
 import { serverFlags } from "./_server.ts";
 import { parseSClientBrief } from "./_tls.ts";
+import { parseSTime } from "./_stime.ts";
 import {
   echoAsLoad,
   parseWsEcho,
@@ -216,11 +217,12 @@ Deno.test("`parseOptions()` knows the ws and tls modes and their default conns",
   assert.throws(() => parseOptions(["--ws-size", "0"]), RangeError);
 });
 
-Deno.test("`loadsFor()` runs keep-alive and close over TLS, one load otherwise", () => {
+Deno.test("`loadsFor()` runs keep-alive, close and full handshakes over TLS, one load otherwise", () => {
   const ctx = { threads: 2, clkTck: 100, wsSize: 32 };
   assert.deepEqual(loadsFor("tls", ctx).map((l) => l.name), [
     "keep-alive",
     "close",
+    "full handshake",
   ]);
   assert.equal(loadsFor("stream", ctx).length, 1);
   assert.throws(() => loadsFor("ws", ctx), TypeError);
@@ -306,5 +308,20 @@ Deno.test("`wsIdleTable()` shows RSS growth per idle connection and the ratio", 
   assert.match(
     table,
     /\| ours \| 1 \| 2000\/2000 \| .* \| 9\.0 \| 9\.0 \| 0 \| 0\.33x \|/,
+  );
+});
+
+Deno.test("parseSTime() reads s_time's summary line and rejects other output", () => {
+  const out = "Collecting connection statistics for 5 seconds\n" +
+    "tttt\n\n713 connections in 0.46s; 1550.00 connections/user sec, bytes read 54901\n" +
+    "713 connections in 6 real seconds, 77 bytes read per connection\n";
+  assert.deepEqual(parseSTime(out), {
+    connections: 713,
+    seconds: 6,
+    bytesPerConnection: 77,
+  });
+  assert.equal(
+    parseSTime("connect: Connection refused\nconnect:errno=111\n"),
+    null,
   );
 });

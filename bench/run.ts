@@ -158,7 +158,9 @@ async function main(): Promise<number> {
         `${label(s)}${
           load.name ? ` ${load.name}` : ""
         } c${conns} round ${round}${attempt ? ` retry ${attempt}` : ""}: ` +
-          `${Math.round(w.rps)} ${u}/s, p99 ${w.p99Ms.toFixed(2)} ms, ` +
+          `${Math.round(w.rps)} ${u}/s, p99 ${
+            Number.isFinite(w.p99Ms) ? `${w.p99Ms.toFixed(2)} ms` : "–"
+          }, ` +
           `server ${usPerReq} µs/${u}, handler ${pct(record.handlerCpuS)}, ` +
           `${units.client} ${pct(w.cpuSeconds)}, other ${
             pct(record.otherCpuS)
