@@ -123,6 +123,10 @@ function fmtMs(ms: number): string {
   return Number.isFinite(ms) ? `${ms.toFixed(2)} ms` : "–";
 }
 
+function ratioText(r: number): string {
+  return Number.isFinite(r) ? `${r.toFixed(2)}x` : "–";
+}
+
 function fmt(n: number, digits: number): string {
   return Number.isFinite(n) ? n.toFixed(digits) : "–";
 }
@@ -178,7 +182,7 @@ export function summaryTable(cells: Summary[], units = WRK_UNITS): string {
       `${fmt(c.otherCpuPct, 0)} %`,
       String(c.errors),
       ratio ? `${fmt(c.rps / base.rps, 2)}x` : "",
-      ratio ? `${fmt(c.p99Ms / base.p99Ms, 2)}x` : "",
+      ratio ? ratioText(c.p99Ms / base.p99Ms) : "",
     ];
   });
   return table(
