@@ -21,6 +21,13 @@ import type { TlsByteStream } from "./byte_stream.ts";
 export interface TlsBackend {
   /** The bound address (with the real port when 0 was asked for). */
   readonly addr: Deno.NetAddr;
+  /** Connections still handshaking. */
+  readonly handshaking: number;
+  /**
+   * Stops listening; handshakes in progress go on and are delivered (or time out). For
+   * handing the port to another backend. Idempotent.
+   */
+  retire(): void;
   /** Stops listening and drops connections still handshaking. Idempotent. */
   close(): void;
 }

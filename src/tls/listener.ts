@@ -11,10 +11,11 @@
  *
  * The directory is looked at again every {@linkcode IDENTITY_RECHECK_MS}; when the answer
  * changes (a pair added or removed, the default pair rotated) the port opens the right
- * engine on the same address and closes the old one. With SO_REUSEPORT (several workers)
- * the new socket is bound before the old one closes; otherwise the old one is closed
- * first. Either way, connections still in the old socket's kernel backlog at that moment
- * are reset (Linux does not hand them over), so a rotation can cost a client a retry.
+ * engine on the same address and stops the old one listening (handshakes it has begun
+ * still finish and are delivered). With SO_REUSEPORT (several workers) the new socket is
+ * bound before the old one stops; otherwise the old one stops first. Either way,
+ * connections still in the old socket's kernel backlog at that moment are reset (Linux
+ * does not hand them over), so a rotation can cost a client a retry.
  *
  * TLS versions and ciphers are rustls's defaults in both: TLS 1.2 and 1.3 only, AEAD
  * suites only (AES-GCM, ChaCha20-Poly1305) with ECDHE. ALPN offers `http/1.1`.
@@ -172,6 +173,8 @@ class TlsPort implements TlsListener {
   readonly #singleAllowed: boolean;
   readonly #onError: ((message: string) => void) | undefined;
   #backend: TlsBackend | null = null;
+  /** Former backends whose handshakes in progress may still deliver. */
+  readonly #retired = new Set<TlsBackend>();
   #identity: LoadedIdentity | null = null;
   /** Signature of a default pair `Deno.listenTls` refused (not tried again). */
   #refused = "";
@@ -242,11 +245,29 @@ class TlsPort implements TlsListener {
     clearInterval(this.#timer);
     this.#backend?.close();
     this.#backend = null;
+    for (const b of this.#retired) b.close();
+    this.#retired.clear();
     this.#queue.close();
   }
 
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** Stops `backend` listening; its handshakes in progress still deliver. */
+  #retire(backend: TlsBackend): void {
+    backend.retire();
+    this.#retired.add(backend);
+  }
+
+  /** Closes retired backends with no handshake left. */
+  #pruneRetired(): void {
+    for (const b of this.#retired) {
+      if (b.handshaking === 0) {
+        b.close();
+        this.#retired.delete(b);
+      }
+    }
   }
 
   async #soleIdentity(): Promise<LoadedIdentity | null> {
@@ -303,14 +324,15 @@ class TlsPort implements TlsListener {
     if (this.#checking || this.#closed) return;
     this.#checking = true;
     try {
+      this.#pruneRetired();
       const identity = await this.#soleIdentity();
       if (this.#closed) return;
       // Same engine (and same pair) as now, and it is bound: nothing to do.
       if (this.#backend !== null && identity === this.#identity) return;
       const old = this.#backend;
       // Without SO_REUSEPORT the port must be free before it is bound again.
-      if (!this.#backendOptions.reusePort) {
-        old?.close();
+      if (!this.#backendOptions.reusePort && old !== null) {
+        this.#retire(old);
         this.#backend = null;
       }
       // The closed socket may be released a moment later: retry briefly.
@@ -332,7 +354,7 @@ class TlsPort implements TlsListener {
           return; // tried again at the next check
         }
       }
-      if (old !== this.#backend) old?.close();
+      if (old !== null && old !== this.#backend) this.#retire(old);
     } finally {
       this.#checking = false;
     }

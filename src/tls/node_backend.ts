@@ -57,6 +57,9 @@ class NodeTlsBackend implements TlsBackend {
     { socket: Socket; timer: ReturnType<typeof setTimeout> }
   >();
   #addr: Deno.NetAddr = { transport: "tcp", hostname: "", port: 0 };
+  /** No longer listening (handshakes in progress go on). */
+  #retired = false;
+  /** Retired and handshakes dropped. */
   #closed = false;
 
   constructor(
@@ -127,10 +130,20 @@ class NodeTlsBackend implements TlsBackend {
     return this.#addr;
   }
 
+  get handshaking(): number {
+    return this.#handshakes.size;
+  }
+
+  retire(): void {
+    if (this.#retired) return;
+    this.#retired = true;
+    this.#server.close();
+  }
+
   close(): void {
     if (this.#closed) return;
+    this.retire();
     this.#closed = true;
-    this.#server.close();
     for (const { socket, timer } of this.#handshakes.values()) {
       clearTimeout(timer);
       socket.destroy();
@@ -140,7 +153,7 @@ class NodeTlsBackend implements TlsBackend {
 
   #onTcp(socket: Socket): void {
     socket.on("error", () => {}); // reported through tlsClientError
-    if (this.#closed || socket.remoteAddress === undefined) {
+    if (this.#retired || socket.remoteAddress === undefined) {
       socket.destroy();
       return;
     }

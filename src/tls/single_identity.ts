@@ -69,6 +69,9 @@ class SingleIdentityBackend implements TlsBackend {
   readonly #pending = new Map<Deno.TlsConn, number>();
   readonly #sweepMs: number;
   #sweep: ReturnType<typeof setInterval> | undefined;
+  /** No longer listening (handshakes in progress go on). */
+  #retired = false;
+  /** Retired and handshakes dropped. */
   #closed = false;
 
   constructor(listener: Deno.TlsListener, options: BackendOptions) {
@@ -85,24 +88,34 @@ class SingleIdentityBackend implements TlsBackend {
     return this.#listener.addr;
   }
 
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
+  get handshaking(): number {
+    return this.#pending.size;
+  }
+
+  retire(): void {
+    if (this.#retired) return;
+    this.#retired = true;
     try {
       this.#listener.close();
     } catch {
       // already closed
     }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.retire();
+    this.#closed = true;
     this.#drop([...this.#pending.keys()]);
   }
 
   async #acceptLoop(): Promise<void> {
-    while (!this.#closed) {
+    while (!this.#retired) {
       let conn: Deno.TlsConn;
       try {
         conn = await this.#listener.accept();
       } catch (e) {
-        if (this.#closed) return;
+        if (this.#retired) return;
         this.#options.onError?.(
           `tls accept: ${e instanceof Error ? e.message : String(e)}`,
         );
@@ -110,7 +123,7 @@ class SingleIdentityBackend implements TlsBackend {
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
-      if (this.#closed) {
+      if (this.#retired) {
         closeQuietly(conn);
         return;
       }

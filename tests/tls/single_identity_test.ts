@@ -4,6 +4,8 @@
  */
 
 import assert from "node:assert/strict";
+import net from "node:net";
+import tls from "node:tls";
 import { noDelayOf, socketCallsAvailable } from "../../src/tls/mod.ts";
 import { bumpMtime, makeIdentity } from "./_certs.ts";
 import { closeSocket, connect, handshake, sClient } from "./_client.ts";
@@ -240,4 +242,48 @@ Deno.test("closing a single-identity port closes the sockets still handshaking",
   assert.equal(await readToEnd(silent), "closed");
   assert.ok(performance.now() - started < 2000);
   silent.close();
+});
+
+Deno.test("a handshake begun before the port switches engines finishes on the old engine", async () => {
+  await using server = await EchoServer.start({
+    defaultCert: "default",
+    fill: onlyDefault,
+    recheckMs: 50,
+  });
+  const raw = net.connect(server.port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    raw.once("connect", () => resolve());
+    raw.once("error", reject);
+  });
+  await new Promise((r) => setTimeout(r, 100)); // accepted: handshaking on Deno.listenTls
+  await makeIdentity(server.dir, "a.example.com", "a.example.com");
+  await until(() => server.listener.engine === "sni", 3000, "sni engine");
+  const socket = tls.connect({
+    socket: raw,
+    servername: "a.example.com",
+    rejectUnauthorized: false,
+    ALPNProtocols: ["http/1.1"],
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("secureConnect", () => resolve());
+      socket.once("error", reject);
+      socket.once("close", () => reject(new Error("closed mid-handshake")));
+      timer = setTimeout(() => reject(new Error("handshake stalled")), 5000);
+    });
+  } catch (e) {
+    await closeSocket(socket);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+  assert.equal(socket.getPeerCertificate().subject?.CN, "default.test");
+  assert.equal(await roundTrip(socket, "after the switch"), "after the switch");
+  await closeSocket(socket);
+  // New connections get the new engine's choice.
+  assert.equal(
+    (await handshake(server.port, "a.example.com")).cn,
+    "a.example.com",
+  );
 });
