@@ -3,7 +3,8 @@
  *
  * - `Deno.listenTls` ({@linkcode listenSingleIdentity}) while every client would get the
  *   same certificate: the port has `default-cert=NAME` and the identities directory holds
- *   no `.crt` but `NAME.crt` (then any SNI name, or none, resolves to that pair). It costs
+ *   no complete `.crt`/`.key` pair but NAME's (then any SNI name, or none, resolves to that
+ *   pair). It costs
  *   about half the CPU per new connection, which is what a port serving one site spends
  *   most on.
  * - `node:tls` ({@linkcode listenNodeTls}) otherwise: the certificate is chosen per
@@ -140,9 +141,17 @@ async function soleDefaultIdentity(
   previous: LoadedIdentity | null,
 ): Promise<LoadedIdentity | null> {
   if (!isSafeIdentityName(defaultCert)) return null;
-  const own = `${defaultCert}.crt`;
+  // Another complete pair could be chosen for some SNI name; a lone `.crt` (a CA bundle, a
+  // pair being written) cannot, until its `.key` appears.
+  const crts = new Set<string>();
+  const keys = new Set<string>();
   for await (const entry of Deno.readDir(dir)) {
-    if (entry.name.endsWith(".crt") && entry.name !== own) return null;
+    const name = entry.name;
+    if (name.endsWith(".crt")) crts.add(name.slice(0, -4));
+    else if (name.endsWith(".key")) keys.add(name.slice(0, -4));
+  }
+  for (const name of crts) {
+    if (name !== defaultCert && keys.has(name)) return null;
   }
   const base = `${dir.endsWith("/") ? dir : `${dir}/`}${defaultCert}`;
   const signature = await pairSignature(base);

@@ -166,6 +166,13 @@ for (const reusePort of [false, true]) {
     });
     const port = server.port;
     assert.equal(server.listener.engine, "single-identity");
+    // A lone certificate (no key) is no identity: nothing changes.
+    await Deno.writeTextFile(
+      `${server.dir}/ca.crt`,
+      await Deno.readTextFile(`${server.dir}/default.crt`),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(server.listener.engine, "single-identity");
     // A second identity needs SNI: the port moves to the SNI engine.
     await makeIdentity(server.dir, "a.example.com", "a.example.com");
     await until(() => server.listener.engine === "sni", 3000, "sni engine");
