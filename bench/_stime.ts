@@ -9,7 +9,15 @@
 import { atStopAll, killTree } from "./_proc.ts";
 import type { WrkResult } from "./_wrk.ts";
 
-/** Options of {@linkcode runSTime}. */
+/**
+ * Options of {@linkcode runSTime}.
+ *
+ * @example
+ * ```ts
+ * import type { STimeOptions } from "./_stime.ts";
+ * const options: STimeOptions = { procs: 8, seconds: 10, clkTck: 100 };
+ * ```
+ */
 export interface STimeOptions {
   /** Parallel `s_time` processes. */
   procs: number;
@@ -19,7 +27,15 @@ export interface STimeOptions {
   clkTck: number;
 }
 
-/** What one `s_time` printed: connections made and bytes read per connection. */
+/**
+ * What one `s_time` printed: connections made and bytes read per connection.
+ *
+ * @example
+ * ```ts
+ * import type { STimeOutput } from "./_stime.ts";
+ * const out: STimeOutput = { connections: 786, seconds: 6, bytesPerConnection: 77 };
+ * ```
+ */
 export interface STimeOutput {
   /** Connections completed. */
   connections: number;

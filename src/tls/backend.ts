@@ -6,6 +6,9 @@
 
 import type { TlsByteStream } from "./byte_stream.ts";
 
+/** The ALPN protocols a TLS port offers (room is left for `h2`). */
+export const ALPN_PROTOCOLS: readonly string[] = ["http/1.1"];
+
 /**
  * One bound TLS socket: it handshakes the connections it accepts and hands the
  * established ones to {@linkcode BackendOptions.deliver}.

@@ -142,18 +142,36 @@ export class IdentityStore {
   }
 
   async #load(name: string, base: string): Promise<tls.SecureContext | null> {
-    const [cert, key] = await Promise.all([
-      Deno.readTextFile(`${base}.crt`),
-      Deno.readTextFile(`${base}.key`),
-    ]);
-    // The TLS engine parses PEM only at handshake time: validate now, once per change.
-    const leaf = new X509Certificate(cert);
-    if (!leaf.checkPrivateKey(createPrivateKey(key))) {
+    const pair = await readIdentityPair(base);
+    if (pair === null) {
       this.#onError?.(`tls identity ${name}: key does not match certificate`);
       return null;
     }
-    return tls.createSecureContext({ cert, key, minVersion: "TLSv1.2" });
+    return tls.createSecureContext({ ...pair, minVersion: "TLSv1.2" });
   }
+}
+
+/**
+ * Reads `<base>.crt` and `<base>.key` (PEM) and checks that the key belongs to the first
+ * certificate: the TLS engines parse PEM only at handshake time, so this is done once per
+ * change. `null` when the key does not match.
+ *
+ * @throws when a file is missing or is not PEM of the right kind.
+ *
+ * @example
+ * ```ts ignore
+ * const pair = await readIdentityPair("/etc/certs/default");
+ * ```
+ */
+export async function readIdentityPair(
+  base: string,
+): Promise<{ cert: string; key: string } | null> {
+  const [cert, key] = await Promise.all([
+    Deno.readTextFile(`${base}.crt`),
+    Deno.readTextFile(`${base}.key`),
+  ]);
+  const leaf = new X509Certificate(cert);
+  return leaf.checkPrivateKey(createPrivateKey(key)) ? { cert, key } : null;
 }
 
 /**

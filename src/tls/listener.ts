@@ -24,16 +24,17 @@
  * @module
  */
 
-import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { ListenSpec } from "../cli/mod.ts";
 import { AcceptQueue } from "./accept_queue.ts";
 import type { BackendOptions, TlsBackend } from "./backend.ts";
+export { ALPN_PROTOCOLS } from "./backend.ts";
 import type { TlsByteStream } from "./byte_stream.ts";
 import { isSafeIdentityName } from "./identity_name.ts";
 import {
   IDENTITY_RECHECK_MS,
   IdentityStore,
   pairSignature,
+  readIdentityPair,
 } from "./identity_store.ts";
 import { listenNodeTls } from "./node_backend.ts";
 import { type Identity, listenSingleIdentity } from "./single_identity.ts";
@@ -42,15 +43,21 @@ import { type Identity, listenSingleIdentity } from "./single_identity.ts";
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Handshaken connections waiting for `accept()`; more are dropped. */
 export const ACCEPT_QUEUE_MAX = 1024;
-/** The ALPN protocols offered. */
-export const ALPN_PROTOCOLS: readonly string[] = ["http/1.1"];
 
 /** Binding the port again after closing it (no SO_REUSEPORT) is retried this often... */
 const REBIND_ATTEMPTS = 50;
 /** ...this long apart. */
 const REBIND_DELAY_MS = 10;
 
-/** Options of {@linkcode listenTls}. */
+/**
+ * Options of {@linkcode listenTls}.
+ *
+ * @example
+ * ```ts
+ * import type { TlsListenOptions } from "./listener.ts";
+ * const options: TlsListenOptions = { identitiesDir: "/etc/certs", reusePort: true };
+ * ```
+ */
 export interface TlsListenOptions {
   /** Directory of `<name>.crt`/`<name>.key` pairs (`--tls-identities-dir`). */
   identitiesDir: string;
@@ -157,14 +164,8 @@ async function soleDefaultIdentity(
   const signature = await pairSignature(base);
   if (signature === "") return null;
   if (previous !== null && previous.signature === signature) return previous;
-  const [cert, key] = await Promise.all([
-    Deno.readTextFile(`${base}.crt`),
-    Deno.readTextFile(`${base}.key`),
-  ]);
-  if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) {
-    return null;
-  }
-  return { signature, cert, key };
+  const pair = await readIdentityPair(base);
+  return pair === null ? null : { signature, ...pair };
 }
 
 interface LoadedIdentity extends Identity {

@@ -8,12 +8,13 @@
 
 import type { Socket } from "node:net";
 import tls from "node:tls";
-import type { BackendOptions, TlsBackend } from "./backend.ts";
+import {
+  ALPN_PROTOCOLS,
+  type BackendOptions,
+  type TlsBackend,
+} from "./backend.ts";
 import type { IdentityStore } from "./identity_store.ts";
 import { TlsStream } from "./tls_stream.ts";
-
-/** The ALPN protocols offered. */
-const ALPN = ["http/1.1"];
 
 let noIdentity: tls.SecureContext | null = null;
 
@@ -71,7 +72,7 @@ class NodeTlsBackend implements TlsBackend {
     const onError = options.onError;
     this.#server = tls.createServer({
       minVersion: "TLSv1.2",
-      ALPNProtocols: ALPN,
+      ALPNProtocols: [...ALPN_PROTOCOLS],
       allowHalfOpen: true,
       handshakeTimeout: options.handshakeTimeoutMs,
       SNICallback: (servername, cb) => {

@@ -9,7 +9,11 @@
  * @module
  */
 
-import type { BackendOptions, TlsBackend } from "./backend.ts";
+import {
+  ALPN_PROTOCOLS,
+  type BackendOptions,
+  type TlsBackend,
+} from "./backend.ts";
 import type { TlsByteStream } from "./byte_stream.ts";
 import {
   type ConnectionEnds,
@@ -17,16 +21,23 @@ import {
   tuneListeners,
 } from "./socket_fd.ts";
 
-/** A certificate chain and its private key, PEM. */
+/**
+ * A certificate chain and its private key, PEM.
+ *
+ * @example
+ * ```ts ignore
+ * const identity: Identity = {
+ *   cert: await Deno.readTextFile("certs/site.crt"),
+ *   key: await Deno.readTextFile("certs/site.key"),
+ * };
+ * ```
+ */
 export interface Identity {
   /** The certificate chain (PEM). */
   cert: string;
   /** The private key (PEM). */
   key: string;
 }
-
-/** The ALPN protocols offered. */
-const ALPN = ["http/1.1"];
 
 /**
  * Binds `address` with `Deno.listenTls` serving `identity` to every client. Accepted
@@ -56,7 +67,7 @@ export function listenSingleIdentity(
     reusePort: options.reusePort,
     cert: identity.cert,
     key: identity.key,
-    alpnProtocols: ALPN,
+    alpnProtocols: [...ALPN_PROTOCOLS],
   });
   tuneListeners(listener.addr);
   return new SingleIdentityBackend(listener, options);

@@ -65,7 +65,15 @@ const lenBytes = new Uint8Array(lenBuf.buffer);
 const intBuf = new Int32Array(1);
 const intBytes = new Uint8Array(intBuf.buffer);
 
-/** Whether the libc calls are available here. */
+/**
+ * Whether the libc calls are available here (Linux with `--allow-ffi`).
+ *
+ * @example
+ * ```ts
+ * import { socketCallsAvailable } from "./socket_fd.ts";
+ * if (Deno.build.os !== "linux" && socketCallsAvailable()) throw new Error();
+ * ```
+ */
 export function socketCallsAvailable(): boolean {
   return libc !== null;
 }
@@ -249,7 +257,14 @@ export function noDelayOf(
   return intBuf[0] !== 0;
 }
 
-/** The two ends of a TCP connection, as Deno reports them. */
+/**
+ * The two ends of a TCP connection, as Deno reports them.
+ *
+ * @example
+ * ```ts ignore
+ * const ends: ConnectionEnds = { local: conn.localAddr, remote: conn.remoteAddr };
+ * ```
+ */
 export interface ConnectionEnds {
   /** Our address. */
   local: Deno.NetAddr;
