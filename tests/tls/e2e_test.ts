@@ -48,6 +48,8 @@ class TlsServer implements AsyncDisposable {
       zclientStream?: string;
       /** Only the `default` pair in the identities dir (ours then uses Deno.listenTls). */
       soleDefault?: boolean;
+      /** A req-mode TLS port (its handler socket: `ipc://<server dir>/tlsreq`). */
+      req?: boolean;
     } = {},
   ): Promise<TlsServer> {
     let ids: string;
@@ -65,9 +67,10 @@ class TlsServer implements AsyncDisposable {
       kind,
       extraFlags: [
         "--listen",
-        `127.0.0.1:${tlsPort},stream,tls${params}`,
+        `127.0.0.1:${tlsPort},${options.req ? "req" : "stream"},tls${params}`,
         "--tls-identities-dir",
         ids,
+        ...(options.req ? ["--zclient-req", "ipc://tlsreq"] : []),
       ],
       ...(options.zclientStream === undefined
         ? {}
@@ -256,6 +259,64 @@ Deno.test({
     }
     if (https.length === 2) assert.deepEqual(https[1], https[0]);
     if (wss.length === 2) assert.deepEqual(wss[1], wss[0]);
+  },
+});
+
+interface ReqSeen {
+  request: Packet;
+  response: string;
+}
+
+async function httpsReqExchange(
+  kind: ServerKind,
+  soleDefault: boolean,
+): Promise<ReqSeen> {
+  await using s = await TlsServer.start(kind, {
+    defaultCert: "default",
+    soleDefault,
+    req: true,
+  });
+  await using h = await ScriptedHandler.start({
+    req: `ipc://${s.server.dir.path}/tlsreq`,
+  });
+  await delay(200); // the handler's ROUTER connects to the server's DEALER
+  await using c = await TlsTextClient.connect(s.tlsPort, "a.example.com");
+  await c.write(
+    "POST /p?x=1 HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: 5\r\n\r\nhello",
+  );
+  const m = await h.next((m) => m.sock === "router");
+  await h.reply(m.frames.slice(0, m.frames.indexOf("")), {
+    id: m.packet!.id!,
+    code: 201,
+    reason: "Created",
+    headers: [["Content-Type", "text/plain"]],
+    body: "made\n",
+  });
+  const response = await c.until((t) => t.endsWith("made\n"));
+  return {
+    request: normalize(m)!,
+    response: response.replace(/\r\nDate: [^\r\n]*/gi, ""),
+  };
+}
+
+Deno.test({
+  name:
+    "req mode over TLS (both engines): an https uri for the handler, its reply for the client, as with Condure",
+  ignore,
+  async fn() {
+    for (const soleDefault of [false, true]) {
+      const seen: ReqSeen[] = [];
+      for (const kind of KINDS) {
+        const r = await httpsReqExchange(kind, soleDefault);
+        assert.equal(r.request.uri, "https://a.example.com/p?x=1", kind);
+        assert.equal(r.request.body, "hello", kind);
+        assert.match(r.response, /^HTTP\/1\.1 201 Created\r\n/, kind);
+        seen.push(r);
+      }
+      if (seen.length === 2) {
+        assert.deepEqual(seen[1], seen[0], `soleDefault ${soleDefault}`);
+      }
+    }
   },
 });
 
