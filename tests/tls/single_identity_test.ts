@@ -56,6 +56,9 @@ Deno.test("the single-identity engine accepts TLS 1.2 and 1.3 only, with strong 
   const v12 = await sClient(server.port, ["-tls1_2"]);
   assert.ok(v12.ok, v12.output);
   assert.match(v12.output, /TLSv1\.2, Cipher is ECDHE-/);
+  // ALPN without http/1.1: the RFC 7301 alert (Condure 1.9.1 would ignore ALPN).
+  const h2 = await sClient(server.port, ["-alpn", "h2"]);
+  assert.match(h2.output, /alert no application protocol/);
   for (
     const args of [
       ["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"],
