@@ -13,10 +13,11 @@
  * The directory is looked at again every {@linkcode IDENTITY_RECHECK_MS}; when the answer
  * changes (a pair added or removed, the default pair rotated) the port opens the right
  * engine on the same address and stops the old one listening (handshakes it has begun
- * still finish and are delivered). With SO_REUSEPORT (several workers) the new socket is
- * bound before the old one stops; otherwise the old one stops first. Either way,
- * connections still in the old socket's kernel backlog at that moment are reset (Linux
- * does not hand them over), so a rotation can cost a client a retry.
+ * still finish and are delivered). Such a port is always bound with SO_REUSEPORT, so the
+ * new socket is bound before the old one stops (without `reusePort` a plain bind probes
+ * first that nobody else holds the port). Connections still in the old socket's kernel
+ * backlog at that moment are reset (Linux does not hand them over), so a rotation can
+ * cost a client a retry.
  *
  * TLS versions and ciphers are rustls's defaults in both: TLS 1.2 and 1.3 only, AEAD
  * suites only (AES-GCM, ChaCha20-Poly1305) with ECDHE. ALPN offers `http/1.1`.
@@ -43,11 +44,6 @@ import { type Identity, listenSingleIdentity } from "./single_identity.ts";
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Handshaken connections waiting for `accept()`; more are dropped. */
 export const ACCEPT_QUEUE_MAX = 1024;
-
-/** Binding the port again after closing it (no SO_REUSEPORT) is retried this often... */
-const REBIND_ATTEMPTS = 50;
-/** ...this long apart. */
-const REBIND_DELAY_MS = 10;
 
 /**
  * Options of {@linkcode listenTls}.
@@ -223,11 +219,29 @@ class TlsPort implements TlsListener {
     defaultCert: string | undefined,
     options: TlsListenOptions,
   ): Promise<TlsListener> {
-    const port = new TlsPort(address.hostname, defaultCert, options);
+    const switching = (options.singleIdentity ?? true) &&
+      defaultCert !== undefined;
+    let portNumber = address.port;
+    let reusePort = options.reusePort ?? false;
+    if (switching && !reusePort) {
+      // Rebinding needs SO_REUSEPORT (the new socket is bound before the old one stops), but
+      // a port somebody else holds must still fail: probe it with a plain bind first.
+      const probe = Deno.listen({
+        hostname: address.hostname,
+        port: portNumber,
+      });
+      portNumber = probe.addr.port;
+      probe.close();
+      reusePort = true;
+    }
+    const port = new TlsPort(address.hostname, defaultCert, {
+      ...options,
+      reusePort,
+    });
     const identity = await port.#soleIdentity();
-    port.#port = address.port;
+    port.#port = portNumber;
     await port.#bind(identity);
-    if (port.#singleAllowed && defaultCert !== undefined) {
+    if (switching) {
       port.#timer = setInterval(
         () => void port.#recheck(),
         options.recheckMs ?? IDENTITY_RECHECK_MS,
@@ -340,29 +354,16 @@ class TlsPort implements TlsListener {
       // Same engine (and same pair) as now, and it is bound: nothing to do.
       if (this.#backend !== null && identity === this.#identity) return;
       const old = this.#backend;
-      // Without SO_REUSEPORT the port must be free before it is bound again.
-      if (!this.#backendOptions.reusePort && old !== null) {
-        this.#retire(old);
-        this.#backend = null;
-      }
-      // The closed socket may be released a moment later: retry briefly.
-      for (let attempt = 1;; attempt++) {
-        try {
-          await this.#bind(identity);
-          break;
-        } catch (e) {
-          if (this.#backend === null && attempt < REBIND_ATTEMPTS) {
-            await new Promise((r) => setTimeout(r, REBIND_DELAY_MS));
-            if (this.#closed) return;
-            continue;
-          }
-          this.#onError?.(
-            `tls listener ${this.#hostname}:${this.#port}: ${
-              e instanceof Error ? e.message : String(e)
-            }`,
-          );
-          return; // tried again at the next check
-        }
+      try {
+        // SO_REUSEPORT: the new socket shares the port until the old one is retired.
+        await this.#bind(identity);
+      } catch (e) {
+        this.#onError?.(
+          `tls listener ${this.#hostname}:${this.#port}: ${
+            e instanceof Error ? e.message : String(e)
+          }`,
+        );
+        return; // tried again at the next check
       }
       if (old !== null && old !== this.#backend) this.#retire(old);
     } finally {

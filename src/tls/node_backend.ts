@@ -16,6 +16,24 @@ import {
 import type { IdentityStore } from "./identity_store.ts";
 import { TlsStream } from "./tls_stream.ts";
 
+/** Bind errors worded as Rust's `io::Error` words them (Condure's and `Deno.listen`'s text). */
+const OS_ERRORS: Record<string, [number, string]> = {
+  EADDRINUSE: [98, "Address already in use"],
+  EADDRNOTAVAIL: [99, "Cannot assign requested address"],
+  EACCES: [13, "Permission denied"],
+};
+
+/**
+ * `node:net`'s `listen EADDRINUSE: address already in use 127.0.0.1:8443` as
+ * `Address already in use (os error 98)`; other errors unchanged.
+ */
+function asOsError(err: Error): Error {
+  const known = OS_ERRORS[(err as { code?: string }).code ?? ""];
+  return known === undefined
+    ? err
+    : new Error(`${known[1]} (os error ${known[0]})`, { cause: err });
+}
+
 let noIdentity: tls.SecureContext | null = null;
 
 /** A context without a certificate: rustls answers the ClientHello with a fatal alert. */
@@ -100,7 +118,7 @@ class NodeTlsBackend implements TlsBackend {
 
   listen(address: { hostname: string; port: number }): Promise<TlsBackend> {
     return new Promise((resolve, reject) => {
-      const onListenError = (err: Error) => reject(err);
+      const onListenError = (err: Error) => reject(asOsError(err));
       this.#server.once("error", onListenError);
       this.#server.listen(
         {

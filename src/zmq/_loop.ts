@@ -7,7 +7,7 @@
 
 import { Poller } from "./_poller.ts";
 import { POLLIN, POLLOUT } from "./poll.ts";
-import { ETERM, ZmqError } from "./error.ts";
+import { Errno, ETERM, ZmqError } from "./error.ts";
 import { closeNow } from "./_attach.ts";
 import { SocketType, type ZmqSocket } from "./socket.ts";
 import type { ZmqContext } from "./context.ts";
@@ -43,6 +43,7 @@ export class PollLoop {
   readonly #wakeTx: ZmqSocket;
   readonly #poller = new Poller(4);
   readonly #onError: (error: unknown) => void;
+  readonly #ctx: ZmqContext;
   readonly #active: LoopEntry[] = [];
   readonly #done: Promise<void>;
   #inFlight = false;
@@ -58,6 +59,7 @@ export class PollLoop {
   ) {
     this.#entries = options.entries;
     this.#onError = options.onError;
+    this.#ctx = ctx;
     const endpoint =
       `inproc://condure-zmq-waker-${++wakerCount}-${crypto.randomUUID()}`;
     this.#wakeRx = ctx.socket(SocketType.PAIR);
@@ -96,6 +98,19 @@ export class PollLoop {
       this.wake();
     }
     return this.#done;
+  }
+
+  /**
+   * Passes `error` on, except the ends of a context being closed: ETERM, and ENOTSOCK from
+   * a socket the context's close has just closed under a poll that had already returned.
+   */
+  #report(error: unknown): void {
+    if (
+      error instanceof ZmqError &&
+      (error.errno === ETERM ||
+        (error.errno === Errno.ENOTSOCK && this.#ctx.closed))
+    ) return;
+    this.#onError(error);
   }
 
   async #run(): Promise<void> {
@@ -141,14 +156,12 @@ export class PollLoop {
             if (revents & POLLIN) entry.onReadable?.();
             if (revents & POLLOUT && !this.#closing) entry.onWritable?.();
           } catch (error) {
-            this.#onError(error);
+            this.#report(error);
           }
         }
       }
     } catch (error) {
-      if (!(error instanceof ZmqError && error.errno === ETERM)) {
-        this.#onError(error);
-      }
+      this.#report(error);
     } finally {
       this.#closing = true;
       poller.close();
