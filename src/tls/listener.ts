@@ -39,6 +39,7 @@ import {
 } from "./identity_store.ts";
 import { listenNodeTls } from "./node_backend.ts";
 import { type Identity, listenSingleIdentity } from "./single_identity.ts";
+import { socketCallsAvailable } from "./socket_fd.ts";
 
 /** Longest time from TCP accept to the end of the TLS handshake. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -71,8 +72,8 @@ export interface TlsListenOptions {
    */
   recheckMs?: number;
   /**
-   * Use `Deno.listenTls` while only the default pair exists (default true); false keeps
-   * `node:tls` for every handshake.
+   * Use `Deno.listenTls` while only the default pair exists (default true, where the libc
+   * calls of `socket_fd.ts` are available); false keeps `node:tls` for every handshake.
    */
   singleIdentity?: boolean;
   /** Told why a handshake failed or an identity could not be used (for debug logs). */
@@ -135,6 +136,14 @@ export function listenTls(
     return Promise.reject(new TypeError("TLS needs a TCP listen address"));
   }
   return TlsPort.open(spec.address, spec.defaultCert, options);
+}
+
+/**
+ * Whether the single-identity engine may run: asked for (the default), and the socket calls
+ * it needs to enforce the handshake deadline exist here (else `node:tls` serves the port).
+ */
+function singleIdentityUsable(options: TlsListenOptions): boolean {
+  return (options.singleIdentity ?? true) && socketCallsAvailable();
 }
 
 /** The default pair when it is the only identity in `dir` and usable; else `null`. */
@@ -205,7 +214,7 @@ class TlsPort implements TlsListener {
         onError === undefined ? {} : { onError },
       );
     this.#queue = new AcceptQueue(options.acceptQueueMax ?? ACCEPT_QUEUE_MAX);
-    this.#singleAllowed = options.singleIdentity ?? true;
+    this.#singleAllowed = singleIdentityUsable(options);
     this.#backendOptions = {
       reusePort: options.reusePort ?? false,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
@@ -219,7 +228,7 @@ class TlsPort implements TlsListener {
     defaultCert: string | undefined,
     options: TlsListenOptions,
   ): Promise<TlsListener> {
-    const switching = (options.singleIdentity ?? true) &&
+    const switching = singleIdentityUsable(options) &&
       defaultCert !== undefined;
     let portNumber = address.port;
     let reusePort = options.reusePort ?? false;
