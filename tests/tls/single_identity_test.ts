@@ -195,8 +195,16 @@ for (const reusePort of [false, true]) {
     await makeIdentity(server.dir, "default", "rotated.test");
     await bumpMtime(server.dir, "default", 5);
     // The port is never closed while it is rebound: no connection is refused meanwhile.
+    // One that sits in the old socket's accept queue as it closes is reset (documented).
     await until(
-      async () => (await handshake(port, "")).cn === "rotated.test",
+      async () => {
+        try {
+          return (await handshake(port, "")).cn === "rotated.test";
+        } catch (e) {
+          if ((e as { code?: string }).code === "ECONNRESET") return false;
+          throw e;
+        }
+      },
       3000,
       "rotated certificate",
     );
