@@ -185,7 +185,8 @@ class TlsPort implements TlsListener {
   readonly #store: IdentityStore;
   readonly #queue: AcceptQueue<TlsByteStream>;
   readonly #backendOptions: BackendOptions;
-  readonly #singleAllowed: boolean;
+  /** Whether the port may change engines (single-identity usable and a default-cert). */
+  readonly #switching: boolean;
   readonly #onError: ((message: string) => void) | undefined;
   #backend: TlsBackend | null = null;
   /** Former backends whose handshakes in progress may still deliver. */
@@ -201,20 +202,21 @@ class TlsPort implements TlsListener {
   private constructor(
     hostname: string,
     defaultCert: string | undefined,
+    switching: boolean,
     options: TlsListenOptions,
   ) {
     this.#hostname = hostname;
     this.#defaultCert = defaultCert;
+    this.#switching = switching;
     this.#dir = options.identitiesDir;
-    this.#onError = options.onError;
     const onError = options.onError;
+    this.#onError = onError;
     this.#store = options.identities ??
       new IdentityStore(
         options.identitiesDir,
         onError === undefined ? {} : { onError },
       );
     this.#queue = new AcceptQueue(options.acceptQueueMax ?? ACCEPT_QUEUE_MAX);
-    this.#singleAllowed = singleIdentityUsable(options);
     this.#backendOptions = {
       reusePort: options.reusePort ?? false,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
@@ -243,7 +245,7 @@ class TlsPort implements TlsListener {
       probe.close();
       reusePort = true;
     }
-    const port = new TlsPort(address.hostname, defaultCert, {
+    const port = new TlsPort(address.hostname, defaultCert, switching, {
       ...options,
       reusePort,
     });
@@ -304,7 +306,7 @@ class TlsPort implements TlsListener {
   }
 
   async #soleIdentity(): Promise<LoadedIdentity | null> {
-    if (!this.#singleAllowed || this.#defaultCert === undefined) return null;
+    if (!this.#switching || this.#defaultCert === undefined) return null;
     try {
       const found = await soleDefaultIdentity(
         this.#dir,
