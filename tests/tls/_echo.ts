@@ -8,6 +8,7 @@ import {
   type TlsListenOptions,
 } from "../../src/tls/mod.ts";
 import { makeIdentitiesDir } from "./_certs.ts";
+import { closeSocket, connect, handshake } from "./_client.ts";
 
 /** A listener whose accepted streams echo until EOF, in a fresh identities dir. */
 export class EchoServer implements AsyncDisposable {
@@ -119,4 +120,58 @@ export function roundTrip(
     );
     socket.write(text);
   });
+}
+
+/**
+ * Throws hostile handshakes at `server` (started with `handshakeTimeoutMs: 300`): garbage
+ * instead of a ClientHello, a silent client, a partial ClientHello then a reset, a
+ * ClientHello trickled past the deadline. Each must be closed (the silent one after the
+ * deadline, not before), while a connection made before them keeps working and a new one
+ * (SNI `servername`) still gets the certificate with CN `cn`.
+ */
+export async function assertHostileHandshakesDropped(
+  server: EchoServer,
+  servername: string,
+  cn: string,
+): Promise<void> {
+  const port = server.port;
+  const good = await connect(port, { servername });
+  const garbage = await Deno.connect({ hostname: "127.0.0.1", port });
+  await garbage.write(
+    new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+  );
+  assert.equal(await readToEnd(garbage), "closed");
+  garbage.close();
+  // A client that never sends anything.
+  const silent = await Deno.connect({ hostname: "127.0.0.1", port });
+  const started = performance.now();
+  assert.equal(await readToEnd(silent), "closed");
+  const waited = performance.now() - started;
+  assert.ok(waited >= 250 && waited < 3000, `closed after ${waited} ms`);
+  silent.close();
+  // A partial ClientHello, then the client goes away mid-handshake.
+  const partial = await Deno.connect({ hostname: "127.0.0.1", port });
+  await partial.write(
+    new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc]),
+  );
+  partial.close();
+  // A ClientHello trickled byte by byte past the deadline is cut off too.
+  const slow = await Deno.connect({ hostname: "127.0.0.1", port });
+  const trickle = setInterval(() => {
+    slow.write(new Uint8Array([0x16])).catch(() => {});
+  }, 50);
+  try {
+    assert.equal(await readToEnd(slow), "closed");
+  } finally {
+    clearInterval(trickle);
+    slow.close();
+  }
+  // The established connection and new ones still work.
+  assert.equal(await roundTrip(good, "still here"), "still here");
+  await closeSocket(good);
+  assert.equal((await handshake(port, servername)).cn, cn);
+  assert.ok(
+    server.errors.some((e) => e.includes("timed out")),
+    server.errors.join("\n"),
+  );
 }
