@@ -199,6 +199,32 @@ export async function stopAll(): Promise<void> {
   }
 }
 
+/**
+ * The end of a `sh -c` script that runs a load tool: prints the shell's
+ * `/proc/$$/stat` line last on stderr and keeps the tool's exit status, so that
+ * {@linkcode waitedChildCpuSeconds} can read the CPU the tool used.
+ */
+export const PRINT_CHILD_CPU = "s=$?; cat /proc/$$/stat >&2; exit $s";
+
+/**
+ * CPU seconds of the children a shell waited for (cutime + cstime), from the
+ * stat line that {@linkcode PRINT_CHILD_CPU} leaves last on `stderr`; NaN when
+ * it is missing.
+ *
+ * @example
+ * ```ts
+ * import { waitedChildCpuSeconds } from "./_proc.ts";
+ * const line = "42 (sh) S 1 42 42 0 -1 0 0 0 0 0 0 0 150 50 20 0 1 0 0 0 0";
+ * if (waitedChildCpuSeconds(`noise\n${line}\n`, 100) !== 2) throw new Error();
+ * ```
+ */
+export function waitedChildCpuSeconds(stderr: string, clkTck: number): number {
+  const stat = stderr.trim().split("\n").pop() ?? "";
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(f[13]) + Number(f[14]);
+  return Number.isFinite(ticks) ? ticks / clkTck : NaN;
+}
+
 /** Fields of /proc/<pid>/stat after the command name (field 3 = index 0). */
 function statFields(pid: number | string): string[] | null {
   try {

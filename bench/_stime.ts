@@ -6,7 +6,12 @@
  * @module
  */
 
-import { atStopAll, killTree } from "./_proc.ts";
+import {
+  atStopAll,
+  killTree,
+  PRINT_CHILD_CPU,
+  waitedChildCpuSeconds,
+} from "./_proc.ts";
 import type { WrkResult } from "./_wrk.ts";
 
 /**
@@ -83,7 +88,7 @@ export async function runSTime(
   options: STimeOptions,
 ): Promise<WrkResult> {
   const script =
-    'openssl s_time -connect "$1" -new -time "$2" -www /; s=$?; cat /proc/$$/stat >&2; exit $s';
+    `openssl s_time -connect "$1" -new -time "$2" -www /; ${PRINT_CHILD_CPU}`;
   const t0 = performance.now();
   const children = Array.from(
     { length: options.procs },
@@ -126,9 +131,7 @@ export async function runSTime(
     }
     connections += r.connections;
     if (r.bytesPerConnection === 0) readErrors += r.connections;
-    const stat = stderr.trim().split("\n").pop() ?? "";
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    cpuSeconds += (Number(f[13]) + Number(f[14])) / options.clkTck;
+    cpuSeconds += waitedChildCpuSeconds(stderr, options.clkTck);
   }
   return {
     // s_time reports whole seconds: the rate uses the measured wall time.

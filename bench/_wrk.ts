@@ -4,7 +4,12 @@
  * @module
  */
 
-import { atStopAll, killTree } from "./_proc.ts";
+import {
+  atStopAll,
+  killTree,
+  PRINT_CHILD_CPU,
+  waitedChildCpuSeconds,
+} from "./_proc.ts";
 
 /** What one wrk run reported. */
 export interface WrkResult {
@@ -118,7 +123,7 @@ export async function runWrk(
     "--latency",
     url,
   ];
-  const script = 'wrk "$@"; s=$?; cat /proc/$$/stat >&2; exit $s';
+  const script = `wrk "$@"; ${PRINT_CHILD_CPU}`;
   const t0 = performance.now();
   const child = new Deno.Command("sh", {
     args: ["-c", script, "sh", ...args],
@@ -142,10 +147,7 @@ export async function runWrk(
     );
   }
   const result = parseWrk(stdout);
-  const stat = stderr.trim().split("\n").pop() ?? "";
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(f[13]) + Number(f[14]);
-  result.cpuSeconds = Number.isFinite(ticks) ? ticks / options.clkTck : NaN;
+  result.cpuSeconds = waitedChildCpuSeconds(stderr, options.clkTck);
   result.wallSeconds = wallSeconds;
   return result;
 }

@@ -8,7 +8,12 @@
  */
 
 import { buildC } from "./_handler.ts";
-import { atStopAll, killTree } from "./_proc.ts";
+import {
+  atStopAll,
+  killTree,
+  PRINT_CHILD_CPU,
+  waitedChildCpuSeconds,
+} from "./_proc.ts";
 import type { WsIdleRecord } from "./_report.ts";
 import type { RunningServer } from "./_server.ts";
 import type { WrkResult } from "./_wrk.ts";
@@ -245,8 +250,7 @@ export interface WsEchoOptions {
 }
 
 /** Runs `cmd` under `sh` with the hard open-files limit; the script prints the shell's stat at exit. */
-const WRAP =
-  'ulimit -n "$(ulimit -Hn)"; "$@"; s=$?; cat /proc/$$/stat >&2; exit $s';
+const WRAP = `ulimit -n "$(ulimit -Hn)"; "$@"; ${PRINT_CHILD_CPU}`;
 
 /**
  * Runs one echo load against `ws://127.0.0.1:<port>/ws` and returns the
@@ -294,13 +298,10 @@ export async function runWsEcho(
     );
   }
   const result = parseWsEcho(stdout.split("\n").pop() ?? "");
-  const stat = stderr.split("\n").pop() ?? "";
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(f[13]) + Number(f[14]);
   return {
     result,
     load: echoAsLoad(result, {
-      cpuSeconds: Number.isFinite(ticks) ? ticks / options.clkTck : NaN,
+      cpuSeconds: waitedChildCpuSeconds(stderr, options.clkTck),
       wallSeconds,
       output: stdout,
     }),
