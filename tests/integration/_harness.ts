@@ -1021,6 +1021,21 @@ export function wsFrame(
 }
 
 /**
+ * The routing envelope of a req-mode message the handler's ROUTER received: the frames
+ * before the empty delimiter, to pass back to {@linkcode ScriptedHandler.reply}.
+ *
+ * @example
+ * ```ts
+ * import { envelope } from "./_harness.ts";
+ * const m = { sock: "router" as const, frames: ["peer", "", "T0:}"], packet: {} };
+ * if (envelope(m).join() !== "peer") throw new Error();
+ * ```
+ */
+export function envelope(m: HandlerMessage): string[] {
+  return m.frames.slice(0, m.frames.indexOf(""));
+}
+
+/**
  * Parses complete WebSocket frames from latin-1 text; returns them and the rest.
  *
  * @example

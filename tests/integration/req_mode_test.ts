@@ -14,6 +14,7 @@ import {
   Child,
   defaultServerKind,
   delay,
+  envelope,
   EXAMPLES_DIR,
   type HandlerMessage,
   RawClient,
@@ -103,10 +104,6 @@ async function scripted(extraFlags: string[] = []): Promise<Rig> {
     await server[Symbol.asyncDispose]();
     throw err;
   }
-}
-
-function envelope(m: HandlerMessage): string[] {
-  return m.frames.slice(0, m.frames.indexOf(""));
 }
 
 function reply(

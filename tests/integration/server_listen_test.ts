@@ -9,6 +9,7 @@ import {
   Child,
   CONDURE_BIN,
   defaultServerKind,
+  envelope,
   EXAMPLES_DIR,
   freePort,
   freePortRun,
@@ -170,7 +171,7 @@ Deno.test(
     await using r = await RawClient.connect(server.reqPort);
     await r.write("GET /req HTTP/1.1\r\nHost: h\r\n\r\n");
     const m = await h.next((x) => x.sock === "router");
-    await h.reply(m.frames.slice(0, m.frames.indexOf("")), {
+    await h.reply(envelope(m), {
       id: m.packet!.id!,
       code: 200,
       reason: "OK",

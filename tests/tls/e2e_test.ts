@@ -10,6 +10,7 @@ import { UNSUPPORTED } from "../../src/cli/mod.ts";
 import {
   defaultServerKind,
   delay,
+  envelope,
   EXAMPLES_DIR,
   freePort,
   type HandlerMessage,
@@ -285,7 +286,7 @@ async function httpsReqExchange(
     "POST /p?x=1 HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: 5\r\n\r\nhello",
   );
   const m = await h.next((m) => m.sock === "router");
-  await h.reply(m.frames.slice(0, m.frames.indexOf("")), {
+  await h.reply(envelope(m), {
     id: m.packet!.id!,
     code: 201,
     reason: "Created",
